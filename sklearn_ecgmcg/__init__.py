@@ -1,0 +1,9 @@
+"""Cross-modal ECG <-> magnetocardiography representation learning.
+
+Learn one shared latent heartbeat from the electrical (ECG) and magnetic (MCG)
+views of the heart with scikit-learn estimators backed by PyTorch via skorch.
+"""
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""Datasets: real ECG loaders and the paired ECG + MCG simulator."""

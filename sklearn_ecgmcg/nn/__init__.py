@@ -1,0 +1,1 @@
+"""PyTorch building blocks: encoders, heads, losses, augmentations."""

@@ -1,0 +1,1 @@
+"""Preprocessing transformers for ECG and MCG signals."""

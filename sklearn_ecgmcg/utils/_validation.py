@@ -1,0 +1,133 @@
+"""Input validation shared by every public function and estimator."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+__all__ = ["check_signals", "check_paired_signals", "check_sfreq"]
+
+
+def check_signals(
+    X,
+    *,
+    name="X",
+    ensure_3d=False,
+    min_times=1,
+    dtype="numeric",
+    copy=False,
+):
+    """Validate a batch of signals.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_times) or (n_samples, n_channels, n_times)
+        Signals. A 2-D array is read as single-channel signals.
+    name : str, default="X"
+        Name of the argument, used in error messages.
+    ensure_3d : bool, default=False
+        If True, a 2-D input is returned as ``(n_samples, 1, n_times)``.
+    min_times : int, default=1
+        Smallest accepted number of time samples.
+    dtype : {"numeric", np.float32, np.float64}, default="numeric"
+        ``"numeric"`` keeps float32 and float64 and converts integer and boolean
+        input to float64. A NumPy float type converts to that type.
+    copy : bool, default=False
+        Always return a new array, never a view of ``X``.
+
+    Returns
+    -------
+    X_checked : ndarray of shape (n_samples, n_times) or (n_samples, n_channels, n_times)
+        A float32 or float64 array, C-contiguous.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` holds complex, string, object or other non-numeric values.
+    ValueError
+        If ``X`` is empty, has the wrong number of dimensions, too few time
+        samples, or holds NaN or infinite values.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array of signals, got a string.")
+    if hasattr(X, "__array__") and not isinstance(X, np.ndarray) and hasattr(X, "to_numpy"):
+        X = X.to_numpy()  # pandas objects
+    array = np.asarray(X)
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(
+            f"{name} must be real-valued; got complex dtype {array.dtype}. "
+            "Take the real part or the magnitude first."
+        )
+    if kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a numeric (float32 or float64) array; got dtype "
+            f"{array.dtype}. Object, string and other non-numeric arrays are not "
+            "accepted."
+        )
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_times) or 3-D "
+            f"(n_samples, n_channels, n_times); got {array.ndim}-D array of shape "
+            f"{array.shape}."
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty: shape {array.shape}. At least one sample, channel and time point are needed.")
+    if array.shape[-1] < min_times:
+        raise ValueError(
+            f"{name} has {array.shape[-1]} time samples; at least {min_times} are needed."
+        )
+    if dtype == "numeric":
+        target = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+    else:
+        target = np.dtype(dtype)
+    out = np.array(array, dtype=target, order="C", copy=copy or None)
+    if not np.isfinite(out).all():
+        n_bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
+        raise ValueError(f"{name} contains NaN or infinite values ({n_bad} of {out.size}).")
+    if ensure_3d and out.ndim == 2:
+        out = out[:, np.newaxis, :]
+    return out
+
+
+def check_paired_signals(X, y, *, names=("X", "y"), **kwargs):
+    """Validate two paired signal batches with the same number of samples.
+
+    Parameters
+    ----------
+    X, y : array-like of shape (n_samples, [n_channels,] n_times)
+        Paired signals, sample ``i`` of each being the same heartbeat.
+    names : tuple of str, default=("X", "y")
+        Argument names used in error messages.
+    **kwargs
+        Passed to :func:`check_signals` for both arrays.
+
+    Returns
+    -------
+    X_checked, y_checked : ndarray
+    """
+    X = check_signals(X, name=names[0], **kwargs)
+    y = check_signals(y, name=names[1], **kwargs)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must hold the same number of paired samples; "
+            f"got {X.shape[0]} and {y.shape[0]}."
+        )
+    return X, y
+
+
+def check_sfreq(sfreq, *, name="sfreq"):
+    """Validate a sampling rate in Hz and return it as a float."""
+    if isinstance(sfreq, bool) or not isinstance(sfreq, Real):
+        raise TypeError(f"{name} must be a positive number in Hz; got {sfreq!r}.")
+    if not np.isfinite(sfreq) or sfreq <= 0:
+        raise ValueError(f"{name} must be a positive, finite number in Hz; got {sfreq!r}.")
+    return float(sfreq)
+
+
+def check_positive_int(value, *, name):
+    """Validate a strictly positive integer."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be a positive integer; got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)

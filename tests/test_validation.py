@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from sklearn_ecgmcg.utils import check_paired_signals, check_sfreq, check_signals
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 100), (4, 3, 100)])
+def test_accepts_2d_and_3d_floats_and_keeps_dtype(dtype, shape):
+    X = np.ones(shape, dtype=dtype)
+    out = check_signals(X)
+    assert out.dtype == dtype
+    assert out.shape == shape
+
+
+def test_integer_input_becomes_float64():
+    assert check_signals(np.ones((2, 10), dtype=np.int16)).dtype == np.float64
+
+
+def test_ensure_3d_adds_channel_axis():
+    assert check_signals(np.ones((2, 10)), ensure_3d=True).shape == (2, 1, 10)
+
+
+def test_list_input_is_accepted():
+    assert check_signals([[0.0, 1.0, 2.0]]).shape == (1, 3)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_rejects_non_finite_and_names_argument(bad):
+    X = np.zeros((2, 3, 10))
+    X[1, 2, 5] = bad
+    with pytest.raises(ValueError, match="ecg contains NaN or infinite"):
+        check_signals(X, name="ecg")
+
+
+@pytest.mark.parametrize("shape", [(0, 10), (3, 0), (2, 0, 10), (2, 3, 0)])
+def test_rejects_empty(shape):
+    with pytest.raises(ValueError, match="mcg is empty"):
+        check_signals(np.zeros(shape), name="mcg")
+
+
+@pytest.mark.parametrize("shape", [(10,), (2, 3, 4, 5), ()])
+def test_rejects_wrong_ndim(shape):
+    with pytest.raises(ValueError, match="X must be 2-D .* or 3-D"):
+        check_signals(np.zeros(shape))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.zeros((2, 10), dtype=complex), "X must be real-valued"),
+        (np.zeros((2, 10)).astype(object), "X must be a numeric"),
+        (np.array([["a", "b"]]), "X must be a numeric"),
+        ("signal", "got a string"),
+    ],
+)
+def test_rejects_non_numeric_types(X, match):
+    with pytest.raises(TypeError, match=match):
+        check_signals(X)
+
+
+def test_min_times():
+    with pytest.raises(ValueError, match="X has 5 time samples; at least 10"):
+        check_signals(np.zeros((1, 5)), min_times=10)
+
+
+def test_input_is_never_modified_and_copy_is_independent():
+    X = np.arange(20, dtype=np.float64).reshape(2, 10)
+    before = X.copy()
+    out = check_signals(X, copy=True)
+    out[:] = 0
+    np.testing.assert_array_equal(X, before)
+
+
+def test_paired_length_mismatch_names_both():
+    with pytest.raises(ValueError, match="ecg and mcg must hold the same number"):
+        check_paired_signals(np.zeros((3, 10)), np.zeros((4, 10)), names=("ecg", "mcg"))
+
+
+@pytest.mark.parametrize("sfreq, exc", [(0, ValueError), (-5.0, ValueError), (np.nan, ValueError),
+                                        ("500", TypeError), (None, TypeError), (True, TypeError)])
+def test_check_sfreq_rejects(sfreq, exc):
+    with pytest.raises(exc, match="sfreq"):
+        check_sfreq(sfreq)
+
+
+def test_check_sfreq_accepts_numbers():
+    assert check_sfreq(500) == 500.0
+    assert check_sfreq(np.float32(250.0)) == 250.0
