@@ -1,1 +1,16 @@
 """Datasets: real ECG loaders and the paired ECG + MCG simulator."""
+
+from ._fetch import fetch_ptbxl, get_data_home
+from ._ptbdb import load_ptbdb
+from ._ptbxl import load_ptbxl
+from ._sample import load_sample_ecg
+from ._wfdb import read_wfdb
+
+__all__ = [
+    "fetch_ptbxl",
+    "get_data_home",
+    "load_ptbdb",
+    "load_ptbxl",
+    "load_sample_ecg",
+    "read_wfdb",
+]
