@@ -87,3 +87,12 @@ def test_check_sfreq_rejects(sfreq, exc):
 def test_check_sfreq_accepts_numbers():
     assert check_sfreq(500) == 500.0
     assert check_sfreq(np.float32(250.0)) == 250.0
+
+
+def test_rejects_sparse_and_hints_reshape_for_1d():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        check_signals(sparse.csr_matrix(np.ones((2, 10))))
+    with pytest.raises(ValueError, match="Reshape your data"):
+        check_signals(np.zeros(10))

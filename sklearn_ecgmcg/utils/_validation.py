@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["check_signals", "check_paired_signals", "check_sfreq"]
 
@@ -49,6 +50,11 @@ def check_signals(
     """
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array of signals, got a string.")
+    if sparse.issparse(X):
+        raise TypeError(
+            f"{name} is a sparse matrix; sparse input is not supported for signals. "
+            "Convert it with X.toarray()."
+        )
     if hasattr(X, "__array__") and not isinstance(X, np.ndarray) and hasattr(X, "to_numpy"):
         X = X.to_numpy()  # pandas objects
     array = np.asarray(X)
@@ -69,6 +75,7 @@ def check_signals(
             f"{name} must be 2-D (n_samples, n_times) or 3-D "
             f"(n_samples, n_channels, n_times); got {array.ndim}-D array of shape "
             f"{array.shape}."
+            + (" Reshape your data: one signal x is x[np.newaxis]." if array.ndim == 1 else "")
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty: shape {array.shape}. At least one sample, channel and time point are needed.")
