@@ -1,0 +1,141 @@
+"""Batched ECG augmentations as tensor operations on the training device.
+
+Every function takes a batch ``x`` of shape ``(n, n_channels, n_times)`` and returns a
+new tensor of the same shape, dtype and device (the input is never modified). Random
+draws are per sample (and per channel where stated), made with ``torch`` on ``x.device``
+from ``generator`` or, when it is None, from torch's global generator -- which the
+estimators seed from ``random_state``. No Python loop runs over samples.
+
+Amplitudes are relative to each sample's per-channel standard deviation, so the same
+settings suit ECG in mV and MCG in pT. Frequencies are in cycles per window because the
+sampling rate is not known here.
+"""
+
+import torch
+from torch import nn
+
+__all__ = [
+    "random_crop_resize",
+    "random_shift",
+    "amplitude_scale",
+    "gaussian_noise",
+    "baseline_wander",
+    "lead_dropout",
+    "time_mask",
+    "ECGAugment",
+]
+
+
+def _uniform(shape, low, high, x, generator):
+    return low + (high - low) * torch.rand(shape, device=x.device, dtype=x.dtype, generator=generator)
+
+
+def _gather_time(x, index):
+    """``x[i, c, index[i, t]]`` for an integer index of shape (n, n_times_out)."""
+    return torch.gather(x, 2, index.unsqueeze(1).expand(-1, x.shape[1], -1))
+
+
+def random_crop_resize(x, min_ratio=0.8, generator=None):
+    """Crop a random window of ``ratio * n_times`` samples and stretch it back to ``n_times``.
+
+    ``ratio`` is drawn uniformly in ``[min_ratio, 1]`` per sample; the stretch is a linear
+    interpolation, so this is both a random crop and a mild time-scale change.
+    """
+    n, _, n_times = x.shape
+    ratio = _uniform((n, 1), min_ratio, 1.0, x, generator)
+    length = ratio * (n_times - 1)
+    start = _uniform((n, 1), 0.0, 1.0, x, generator) * (n_times - 1 - length)
+    grid = torch.linspace(0.0, 1.0, n_times, device=x.device, dtype=x.dtype)
+    position = start + grid * length
+    left = position.floor().long().clamp(0, n_times - 1)
+    right = (left + 1).clamp(max=n_times - 1)
+    frac = (position - left).unsqueeze(1)
+    return _gather_time(x, left) * (1 - frac) + _gather_time(x, right) * frac
+
+
+def random_shift(x, max_shift=0.1, generator=None):
+    """Shift each sample in time by up to ``max_shift * n_times`` samples, filling with zeros."""
+    n, _, n_times = x.shape
+    limit = int(max_shift * n_times)
+    if limit == 0:
+        return x.clone()
+    shift = torch.randint(-limit, limit + 1, (n, 1), device=x.device, generator=generator)
+    source = torch.arange(n_times, device=x.device) - shift
+    inside = ((source >= 0) & (source < n_times)).unsqueeze(1)
+    return _gather_time(x, source.clamp(0, n_times - 1)) * inside
+
+
+def amplitude_scale(x, max_change=0.2, generator=None):
+    """Multiply each channel of each sample by a factor in ``[1 - max_change, 1 + max_change]``."""
+    n, n_channels, _ = x.shape
+    return x * _uniform((n, n_channels, 1), 1 - max_change, 1 + max_change, x, generator)
+
+
+def gaussian_noise(x, std=0.05, generator=None):
+    """Add white noise of ``std`` times each channel's standard deviation."""
+    scale = std * x.std(dim=-1, keepdim=True, correction=0)
+    noise = torch.randn(x.shape, device=x.device, dtype=x.dtype, generator=generator)
+    return x + scale * noise
+
+
+def baseline_wander(x, amplitude=0.1, max_cycles=2.0, generator=None):
+    """Add a slow sinusoid (0.1 to ``max_cycles`` cycles per window), per-channel gain.
+
+    The peak amplitude is up to ``amplitude`` times each channel's standard deviation.
+    """
+    n, n_channels, n_times = x.shape
+    cycles = _uniform((n, 1, 1), 0.1, max_cycles, x, generator)
+    phase = _uniform((n, 1, 1), 0.0, 2 * torch.pi, x, generator)
+    gain = _uniform((n, n_channels, 1), 0.0, amplitude, x, generator)
+    t = torch.arange(n_times, device=x.device, dtype=x.dtype) / max(n_times, 1)
+    wander = torch.sin(2 * torch.pi * cycles * t + phase)
+    return x + gain * x.std(dim=-1, keepdim=True, correction=0) * wander
+
+
+def lead_dropout(x, p=0.1, generator=None):
+    """Zero each channel with probability ``p``; a sample keeps at least one channel."""
+    n, n_channels, _ = x.shape
+    keep = torch.rand((n, n_channels, 1), device=x.device, generator=generator) >= p
+    keep = keep | ~keep.any(dim=1, keepdim=True)
+    return x * keep
+
+
+def time_mask(x, ratio=0.1, generator=None):
+    """Zero one random contiguous segment of ``ratio * n_times`` samples per sample."""
+    n, _, n_times = x.shape
+    length = int(ratio * n_times)
+    if length == 0:
+        return x.clone()
+    start = torch.randint(0, n_times - length + 1, (n, 1), device=x.device, generator=generator)
+    t = torch.arange(n_times, device=x.device)
+    masked = (t >= start) & (t < start + length)
+    return x * ~masked.unsqueeze(1)
+
+
+class ECGAugment(nn.Module):
+    """All augmentations of this module in sequence, with one strength knob.
+
+    At ``strength=1``: crop to 80-100 % and stretch back, shift up to 10 %, scale
+    +-20 %, noise 5 % of the channel std, baseline wander up to 10 %, lead dropout
+    10 %, one time mask of 10 %. Every setting scales linearly with ``strength``
+    (``strength=0`` returns an unchanged copy).
+
+    Parameters
+    ----------
+    strength : float, default=1.0
+        Multiplier of all augmentation magnitudes (probabilities capped at 0.9).
+    """
+
+    def __init__(self, strength=1.0):
+        super().__init__()
+        self.strength = strength
+
+    def forward(self, x, generator=None):
+        s = self.strength
+        x = random_crop_resize(x, min_ratio=max(0.1, 1 - 0.2 * s), generator=generator)
+        x = random_shift(x, max_shift=min(0.9, 0.1 * s), generator=generator)
+        x = amplitude_scale(x, max_change=min(0.9, 0.2 * s), generator=generator)
+        x = baseline_wander(x, amplitude=0.1 * s, generator=generator)
+        x = gaussian_noise(x, std=0.05 * s, generator=generator)
+        x = lead_dropout(x, p=min(0.9, 0.1 * s), generator=generator)
+        return time_mask(x, ratio=min(0.9, 0.1 * s), generator=generator)

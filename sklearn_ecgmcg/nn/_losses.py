@@ -1,0 +1,155 @@
+"""Contrastive and reconstruction losses.
+
+All contrastive losses L2-normalise the embeddings and divide cosine similarities by
+``temperature`` (a float or a scalar tensor, so a learnable temperature works).
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "info_nce_loss",
+    "clip_loss",
+    "nt_xent_loss",
+    "group_contrastive_loss",
+    "masked_reconstruction_loss",
+    "NTXentLoss",
+    "CLIPLoss",
+]
+
+
+def info_nce_loss(query, key, temperature=0.1):
+    """One-directional InfoNCE: row ``i`` of ``key`` is the positive of row ``i`` of ``query``.
+
+    Parameters
+    ----------
+    query, key : Tensor of shape (n, d)
+        Embeddings; the other ``n - 1`` rows of ``key`` are the negatives.
+    temperature : float or Tensor
+        Softmax temperature (> 0).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+        Mean cross-entropy of picking the matching key.
+    """
+    logits = F.normalize(query, dim=-1) @ F.normalize(key, dim=-1).T / temperature
+    targets = torch.arange(query.shape[0], device=query.device)
+    return F.cross_entropy(logits, targets)
+
+
+def clip_loss(z_a, z_b, temperature=0.1):
+    """Symmetric InfoNCE (CLIP) loss: the mean of both directions' cross-entropy.
+
+    Parameters
+    ----------
+    z_a, z_b : Tensor of shape (n, d)
+        Paired embeddings of two modalities (row ``i`` of each is the same beat).
+    temperature : float or Tensor
+        Softmax temperature (> 0).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    return 0.5 * (info_nce_loss(z_a, z_b, temperature) + info_nce_loss(z_b, z_a, temperature))
+
+
+def nt_xent_loss(z1, z2, temperature=0.1):
+    """NT-Xent loss of SimCLR over two views of the same ``n`` samples.
+
+    Each of the ``2n`` embeddings has its other view as positive and the remaining
+    ``2n - 2`` embeddings as negatives.
+
+    Parameters
+    ----------
+    z1, z2 : Tensor of shape (n, d)
+        Embeddings of the first and second view.
+    temperature : float or Tensor
+        Softmax temperature (> 0).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    n = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]), dim=-1)
+    logits = z @ z.T / temperature
+    self_mask = torch.eye(2 * n, dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_mask, float("-inf"))
+    targets = torch.arange(2 * n, device=z.device).roll(n)
+    return F.cross_entropy(logits, targets)
+
+
+def group_contrastive_loss(z, groups, temperature=0.1):
+    """Supervised-contrastive loss where samples sharing a group id are positives.
+
+    The CLOCS / SupCon form: for every anchor with at least one positive, the mean
+    over its positives of ``-log softmax`` (over all other samples). Anchors without a
+    positive in the batch are left out; a batch with no positive pair gives 0.
+
+    Parameters
+    ----------
+    z : Tensor of shape (n, d)
+        Embeddings.
+    groups : Tensor of shape (n,)
+        Integer group (patient) id of each row.
+    temperature : float or Tensor
+        Softmax temperature (> 0).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    z = F.normalize(z, dim=-1)
+    self_mask = torch.eye(z.shape[0], dtype=torch.bool, device=z.device)
+    logits = (z @ z.T / temperature).masked_fill(self_mask, float("-inf"))
+    log_prob = F.log_softmax(logits, dim=1)
+    positives = (groups[:, None] == groups[None, :]) & ~self_mask
+    n_positives = positives.sum(dim=1)
+    has_positive = n_positives > 0
+    if not has_positive.any():
+        return (z * 0).sum()
+    positive_log_prob = log_prob.masked_fill(~positives, 0.0).sum(dim=1)
+    return -(positive_log_prob[has_positive] / n_positives[has_positive]).mean()
+
+
+def masked_reconstruction_loss(reconstruction, target, mask):
+    """Mean squared error over the masked time steps only (MAE style).
+
+    Parameters
+    ----------
+    reconstruction, target : Tensor of shape (n, n_channels, n_times)
+    mask : Tensor of bool, shape (n, 1, n_times) or (n, n_channels, n_times)
+        True where the input was hidden from the encoder.
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    mask = mask.expand_as(target).to(target.dtype)
+    squared = (reconstruction - target) ** 2 * mask
+    return squared.sum() / mask.sum().clamp_min(1.0)
+
+
+class NTXentLoss(nn.Module):
+    """Module form of :func:`nt_xent_loss`; ``forward(z1, z2)``."""
+
+    def __init__(self, temperature=0.1):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, z1, z2):
+        return nt_xent_loss(z1, z2, self.temperature)
+
+
+class CLIPLoss(nn.Module):
+    """Module form of :func:`clip_loss`; ``forward(z_a, z_b)``."""
+
+    def __init__(self, temperature=0.1):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, z_a, z_b):
+        return clip_loss(z_a, z_b, self.temperature)
