@@ -206,8 +206,8 @@ def _common_sfreq(headers, paths):
     for header, path in zip(headers, paths):
         if float(header.fs) != sfreq:
             raise ValueError(
-                f"record {path} is sampled at {header.fs} Hz, but {paths[0]} at {sfreq} Hz; "
-                "all records must share one sampling rate."
+                f"record {path} is sampled at {float(header.fs)} Hz, but {paths[0]} at "
+                f"{sfreq} Hz; all records must share one sampling rate."
             )
     return sfreq
 
