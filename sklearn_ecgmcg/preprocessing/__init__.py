@@ -1,1 +1,6 @@
 """Preprocessing transformers for ECG and MCG signals."""
+
+from ._filter import BandpassFilter
+from ._segment import BeatSegmenter, detect_r_peaks, segment_beats
+
+__all__ = ["BandpassFilter", "BeatSegmenter", "detect_r_peaks", "segment_beats"]
