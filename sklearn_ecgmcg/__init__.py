@@ -6,4 +6,6 @@ views of the heart with scikit-learn estimators backed by PyTorch via skorch.
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from .pretraining import ContrastivePretrainer
+
+__all__ = ["__version__", "ContrastivePretrainer"]

@@ -1,0 +1,348 @@
+"""Stage 1: self-supervised ECG pretraining (:class:`ContrastivePretrainer`)."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from torch.utils.data import Sampler
+
+from ._base import BaseTorchEstimator
+from .nn import (
+    ECGAugment,
+    ProjectionHead,
+    ReconstructionDecoder,
+    group_contrastive_loss,
+    make_encoder,
+    masked_reconstruction_loss,
+    nt_xent_loss,
+)
+
+__all__ = ["ContrastivePretrainer"]
+
+
+class _TwoViewModule(nn.Module):
+    """Encodes two augmented views of each sample in one pass; returns their projections."""
+
+    def __init__(self, encoder, head, augment):
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+        self.augment = augment
+
+    def forward(self, X):
+        views = torch.cat([self.augment(X), self.augment(X)])
+        return self.head(self.encoder(views)).chunk(2)
+
+
+class _MaskedModule(nn.Module):
+    """Hides random patches of the input and reconstructs the signal (MAE / ST-MEM style)."""
+
+    def __init__(self, encoder, decoder, mask_ratio, patch_size):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.mask_ratio = mask_ratio
+        self.patch_size = patch_size
+
+    def forward(self, X):
+        n, _, n_times = X.shape
+        n_patches = -(-n_times // self.patch_size)
+        hidden = torch.rand((n, 1, n_patches), device=X.device) < self.mask_ratio
+        mask = hidden.repeat_interleave(self.patch_size, dim=-1)[..., :n_times]
+        features = self.encoder.forward_features(X * ~mask)
+        embedding = self.encoder.pool(features)
+        return self.decoder(features, embedding, n_times), X, mask
+
+
+class _TwoViewCriterion(nn.Module):
+    """NT-Xent over the two views (``y`` unused)."""
+
+    def __init__(self, temperature):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, y_pred, y_true):
+        return nt_xent_loss(*y_pred, temperature=self.temperature)
+
+
+class _PatientCriterion(nn.Module):
+    """Group-contrastive loss over both views; ``y_true`` holds the patient codes."""
+
+    def __init__(self, temperature):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, y_pred, y_true):
+        groups = torch.cat([y_true, y_true])
+        return group_contrastive_loss(torch.cat(y_pred), groups, temperature=self.temperature)
+
+
+class _MaskedCriterion(nn.Module):
+    def forward(self, y_pred, y_true):
+        return masked_reconstruction_loss(*y_pred)
+
+
+class _GroupContiguousSampler(Sampler):
+    """Random order in which the samples of one group are consecutive.
+
+    Groups are shuffled and so are the samples inside each group, then the
+    DataLoader cuts the order into batches: most samples then share a batch with
+    the other samples of their patient. Uses torch's (seeded) global generator.
+    """
+
+    def __init__(self, codes):
+        self.codes = torch.as_tensor(codes)
+
+    def __len__(self):
+        return len(self.codes)
+
+    def __iter__(self):
+        n_groups = int(self.codes.max()) + 1
+        group_rank = torch.randperm(n_groups)[self.codes]
+        jitter = torch.rand(len(self.codes))
+        order = torch.argsort(group_rank.double() + jitter.double())
+        return iter(order.tolist())
+
+
+class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+    """Self-supervised pretraining of a signal encoder (stage 1).
+
+    Trains an encoder on unlabelled ECG with one of three objectives, then embeds
+    signals with it. The fitted encoder (:attr:`encoder_`) initialises the ECG tower
+    of :class:`~sklearn_ecgmcg.CrossModalAligner`.
+
+    Parameters
+    ----------
+    objective : {"simclr", "patient", "masked"}, default="simclr"
+        - ``"simclr"``: two augmented views of each recording are positives, the
+          other recordings in the batch negatives (NT-Xent loss).
+        - ``"patient"``: CLOCS-style; recordings that share a ``groups`` id in the
+          batch are positives too (supervised-contrastive loss over two augmented
+          views of each recording, so a patient with a single recording still has
+          its other view as positive). Batches are drawn so that a patient's
+          recordings are consecutive. Needs ``groups`` in :meth:`fit`.
+        - ``"masked"``: ``mask_ratio`` of the input, in patches of
+          ``max(1, n_times // 16)`` samples, is zeroed, and a light convolutional
+          decoder reconstructs it from the encoder's features; the loss is the mean
+          squared error on the hidden samples. The embedding is the encoder's pooled
+          output.
+    encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"} or callable, \
+            default="resnet1d"
+        Encoder preset or factory, see :func:`sklearn_ecgmcg.nn.make_encoder`.
+        ``"resnet1d"`` (0.26 M parameters at 12 leads) trains on a laptop CPU;
+        ``"resnet1d_large"`` (8.8 M) is meant for a GPU. The ``"masked"`` objective
+        needs an encoder with ``forward_features`` and ``pool`` (all presets).
+    encoder_params : dict or None, default=None
+        Keyword arguments overriding the preset's (e.g. ``{"width": 32}``).
+    embedding_dim : int, default=128
+        Size of the embedding returned by :meth:`transform`.
+    temperature : float, default=0.1
+        Softmax temperature of the contrastive losses (unused by ``"masked"``).
+    augment_strength : float, default=1.0
+        Multiplier of the augmentation magnitudes (crop/stretch, shift, amplitude
+        scaling, noise, baseline wander, lead dropout, time masking), see
+        :class:`sklearn_ecgmcg.nn.ECGAugment`. Unused by ``"masked"``.
+    mask_ratio : float, default=0.5
+        Fraction of the input patches hidden by the ``"masked"`` objective.
+    max_epochs : int, default=20
+        Passes over the training data.
+    batch_size : int, default=64
+        Mini-batch size for training and :meth:`transform`. With fewer samples, one
+        batch of all samples is used; otherwise the last incomplete training batch
+        of each epoch is dropped.
+    lr : float, default=1e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-4
+        AdamW decoupled weight decay.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Training device; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, augmentations, masks and shuffling; an integer gives
+        identical embeddings on CPU.
+    verbose : int, default=0
+        0 silent, 1 a progress bar and a per-epoch loss table.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (deep-copied at ``fit``). There is no validation
+        split, so monitor ``"train_loss"`` (e.g. ``EarlyStopping(monitor="train_loss")``).
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Module
+        The fitted encoder, ``(n, n_channels_in_, n_times_in_) -> (n, embedding_dim)``.
+    encoder_config_ : dict
+        Arguments of :func:`sklearn_ecgmcg.nn.make_encoder` that rebuild
+        :attr:`encoder_`'s architecture: ``make_encoder(**encoder_config_)`` then
+        ``load_state_dict(encoder_.state_dict())``.
+    net_ : skorch.NeuralNet
+        The trained skorch net (its ``module_`` holds encoder and heads).
+    n_channels_in_, n_times_in_ : int
+        Input shape seen at ``fit``.
+    n_features_in_ : int
+        ``n_channels_in_ * n_times_in_``.
+    n_epochs_ : int
+        Epochs run (fewer than ``max_epochs`` after early stopping).
+    loss_curve_ : list of float
+        Training loss per epoch.
+
+    See Also
+    --------
+    sklearn_ecgmcg.nn.make_encoder : The encoder presets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ecgmcg import ContrastivePretrainer
+    >>> X = np.random.default_rng(0).standard_normal((32, 12, 250)).astype("float32")
+    >>> pretrainer = ContrastivePretrainer(embedding_dim=16, max_epochs=1,
+    ...                                    batch_size=16, random_state=0)
+    >>> pretrainer.fit(X).transform(X).shape
+    (32, 16)
+    """
+
+    _parameter_constraints = {
+        **BaseTorchEstimator._parameter_constraints,
+        "objective": [StrOptions({"simclr", "patient", "masked"})],
+        "encoder_params": [dict, None],
+        "augment_strength": [Interval(Real, 0, None, closed="left")],
+        "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        objective="simclr",
+        *,
+        encoder="resnet1d",
+        encoder_params=None,
+        embedding_dim=128,
+        temperature=0.1,
+        augment_strength=1.0,
+        mask_ratio=0.5,
+        max_epochs=20,
+        batch_size=64,
+        lr=1e-3,
+        weight_decay=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.objective = objective
+        self.encoder = encoder
+        self.encoder_params = encoder_params
+        self.embedding_dim = embedding_dim
+        self.temperature = temperature
+        self.augment_strength = augment_strength
+        self.mask_ratio = mask_ratio
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, groups=None):
+        """Pretrain the encoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+            Unlabelled signals (a 2-D array is one channel). Scale them to amplitudes
+            of order 1 (ECG in mV is fine).
+        y : None
+            Ignored.
+        groups : array-like of shape (n_samples,), default=None
+            Patient id of each sample; required by ``objective="patient"``.
+
+        Returns
+        -------
+        self : ContrastivePretrainer
+        """
+        X = self._validate_signals(X, reset=True)
+        codes = self._group_codes(groups, len(X))
+        self.encoder_config_ = {
+            "encoder": self.encoder,
+            "n_channels": self.n_channels_in_,
+            "n_times": self.n_times_in_,
+            "embedding_dim": self.embedding_dim,
+            "params": dict(self.encoder_params or {}),
+        }
+        net_params = {}
+        if self.objective == "patient":
+            net_params = {
+                "iterator_train__sampler": _GroupContiguousSampler(codes),
+                "iterator_train__shuffle": False,
+            }
+        self._fit_net(self._build_module, self._criterion(), X, codes, **net_params)
+        return self
+
+    def transform(self, X):
+        """Embed signals with the fitted encoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+            Signals with the channel count and length seen at ``fit``.
+
+        Returns
+        -------
+        embedding : ndarray of float32, shape (n_samples, embedding_dim)
+        """
+        return self._embed(X)
+
+    @property
+    def encoder_(self):
+        check_is_fitted(self, "net_")
+        return self.net_.module_.encoder
+
+    @property
+    def _n_features_out(self):
+        return self.embedding_dim
+
+    def _group_codes(self, groups, n_samples):
+        if self.objective != "patient":
+            return None
+        if groups is None:
+            raise ValueError(
+                'objective="patient" needs the patient id of each sample: call '
+                "fit(X, groups=patient_ids)."
+            )
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(
+                f"groups must have shape ({n_samples},), one patient id per sample; "
+                f"got {groups.shape}."
+            )
+        return np.unique(groups, return_inverse=True)[1].astype(np.int64)
+
+    def _build_module(self):
+        encoder = make_encoder(**self.encoder_config_)
+        if self.objective == "masked":
+            if not (hasattr(encoder, "forward_features") and hasattr(encoder, "pool")):
+                raise TypeError(
+                    'objective="masked" needs an encoder with forward_features() and pool() '
+                    f"methods; {type(encoder).__name__} has not."
+                )
+            decoder = ReconstructionDecoder(encoder.n_features, self.embedding_dim, self.n_channels_in_)
+            patch_size = max(1, self.n_times_in_ // 16)
+            return _MaskedModule(encoder, decoder, self.mask_ratio, patch_size)
+        head = ProjectionHead(self.embedding_dim, self.embedding_dim)
+        return _TwoViewModule(encoder, head, ECGAugment(self.augment_strength))
+
+    def _criterion(self):
+        if self.objective == "masked":
+            return _MaskedCriterion()
+        if self.objective == "patient":
+            return _PatientCriterion(self.temperature)
+        return _TwoViewCriterion(self.temperature)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
