@@ -104,13 +104,14 @@ def _similarity_chunks(z_query, z_gallery, metric):
     elif metric == "euclidean":
         # -||q - g||^2 / 2 up to a per-query constant: same ranking, no sqrt.
         offset = 0.5 * np.einsum("ij,ij->i", gallery, gallery)
-    row_bytes = 3 * gallery.shape[0] * dtype.itemsize  # scores, comparison, sum
+    row_bytes = 3 * gallery.shape[0] * dtype.itemsize  # scores + boolean temporaries
     n_rows = max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
     for rows in gen_batches(query.shape[0], n_rows):
         similarity = query[rows] @ gallery.T
         if offset is not None:
             similarity -= offset
         yield rows, similarity
+        del similarity  # free this chunk before computing the next
 
 
 def _unit_rows(z):
@@ -160,9 +161,11 @@ def retrieval_ranks(z_query, z_gallery, *, groups=None, metric="cosine"):
             ranks[rows] = np.count_nonzero(similarity >= true_score[:, None], axis=1)
         else:
             same = codes[query_index, None] == codes[None, :]
-            best_same = np.where(same, similarity, -np.inf).max(axis=1)
-            ahead = (similarity >= best_same[:, None]) & ~same
+            best_same = np.max(similarity, axis=1, where=same, initial=-np.inf)
+            ahead = similarity >= best_same[:, None]
+            np.logical_and(ahead, np.logical_not(same, out=same), out=ahead)
             ranks[rows] = 1 + np.count_nonzero(ahead, axis=1)
+        del similarity  # the caller's reference too, or two chunks coexist
     return ranks
 
 
