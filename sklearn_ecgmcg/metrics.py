@@ -670,7 +670,8 @@ def field_map_angle_error(
 def _paired_latents(estimator, X, y):
     """``(ecg_latent, mcg_latent)`` from an aligner or a Pipeline ending in one."""
     if isinstance(estimator, Pipeline):
-        X = estimator[:-1].transform(X)
+        if len(estimator) > 1:
+            X = estimator[:-1].transform(X)
         estimator = estimator[-1]
     latents = estimator.transform(X, y)
     if not (isinstance(latents, tuple) and len(latents) == 2):
@@ -812,6 +813,7 @@ def make_virtual_mcg_scorer(
     if sensor_positions is None:
         raise ValueError(f"The {name!r} scorer needs sensor_positions.")
     positions = check_array(sensor_positions, dtype=np.float64, input_name="sensor_positions")
+    positions = _check_sensor_positions(positions, n_channels=positions.shape[0])
     latency = "r_peak" if name == "neg_angle_r_peak" else "t_peak"
     if latency == "t_peak":
         if sfreq is None:

@@ -466,6 +466,8 @@ def test_retrieval_scorer_transforms_x_through_pipeline(paired):
     # Negating only the ECG side turns every true match into the worst one.
     pipe = Pipeline([("negate", FunctionTransformer(np.negative)), ("align", FakeAligner())])
     assert scorer(pipe.fit(ecg, mcg), ecg, mcg) == 0.0
+    single_step = Pipeline([("align", FakeAligner())]).fit(ecg, mcg)
+    assert scorer(single_step, ecg, mcg) == scorer(FakeAligner().fit(ecg, mcg), ecg, mcg)
 
     class NoPairs(FakeAligner):
         def transform(self, X, y=None):
@@ -545,6 +547,8 @@ def test_virtual_mcg_scorers_in_cross_validate(mcg_beats):
         (make_virtual_mcg_scorer, {"name": "neg_angle_r_peak"}, "sensor_positions"),
         (make_virtual_mcg_scorer, {"name": "neg_angle_t_peak", "sensor_positions": SENSORS},
          "sfreq"),
+        (make_virtual_mcg_scorer,
+         {"name": "neg_angle_r_peak", "sensor_positions": np.ones((36, 4))}, "sensor_positions"),
         (make_retrieval_scorer, {"direction": "both"}, "direction"),
         (make_retrieval_scorer, {"level": "record"}, "level"),
         (make_retrieval_scorer, {"metric": "l1"}, "metric"),
