@@ -451,7 +451,7 @@ def field_map_poles(maps, sensor_positions, *, pole_fraction=0.5):
         part in that pole; values near 1 approach the extreme sensor itself.
         The default splits the sensors at mid-range: on simulated dipolar maps
         (6 x 6 grid, 40 mm pitch, off-centre dipoles 7-11 cm deep) it gave the
-        most accurate main-vector direction (mean error under 1 degree), while
+        most accurate main-vector direction (mean error about 1 degree), while
         larger values place each pole nearer the extreme sensor, better when
         the pole positions themselves matter (pole distance).
 
