@@ -91,25 +91,42 @@ def read_wfdb(
     """
     paths = _record_paths(records, directory)
     sampfrom, sampto = _check_sample_range(sampfrom, sampto)
+    channels = _check_channels(channels)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be np.float32 or np.float64; got {dtype!r}.")
-    headers = [_read_header(path) for path in paths]
-    ch_names = _common_channels(headers, paths, channels)
-    sfreq = _common_sfreq(headers, paths)
-    n_times = _common_length(headers, paths, sampfrom, sampto, crop)
+    for path in paths:
+        _header_file(path)
 
-    ecg = np.empty((len(paths), len(ch_names), n_times), dtype=dtype)
-    units = None
-    for i, (path, header) in enumerate(zip(paths, headers)):
-        index = [header.sig_name.index(name) for name in ch_names]
-        header_units = [header.units[j] for j in index]
-        factors = _unit_factors(header_units, path) if to_mv else np.ones(len(index))
-        signal = _read_signal(path, index, sampfrom, sampfrom + n_times)
-        ecg[i] = (signal * factors).T
-        units = units or header_units
+    # One wfdb.rdrecord per record (header parsing dominates the cost), each
+    # record checked against the first as it comes.
+    ecg, cropped, headers = None, [], []
+    for i, path in enumerate(paths):
+        record = _read_record(path)
+        first = headers[0] if headers else record
+        ch_names = _check_like_first(record, path, first, paths[0], channels, to_mv)
+        signal = _window(record, path, ch_names, sampfrom, sampto, to_mv).astype(dtype)
+        record.p_signal = None  # keep only the header fields
+        headers.append(record)
+        if crop:
+            cropped.append(signal)
+        elif ecg is None:
+            ecg = np.empty((len(paths),) + signal.shape, dtype=dtype)
+            ecg[0] = signal
+        elif signal.shape[1] != ecg.shape[2]:
+            raise ValueError(
+                f"records have different lengths: {paths[0]} gives {ecg.shape[2]} samples, "
+                f"{path} gives {signal.shape[1]}; pass crop=True or sampto=... to cut "
+                "them to one length."
+            )
+        else:
+            ecg[i] = signal
+    if crop:
+        n_times = min(signal.shape[1] for signal in cropped)
+        ecg = np.stack([signal[:, :n_times] for signal in cropped])
+    units = [headers[0].units[headers[0].sig_name.index(name)] for name in ch_names]
     return Bunch(
         ecg=ecg,
-        sfreq=sfreq,
+        sfreq=float(headers[0].fs),
         ch_names=list(ch_names),
         units=["mV"] * len(ch_names) if to_mv else units,
         record_names=np.array([h.record_name for h in headers]),
@@ -155,81 +172,94 @@ def _check_sample_range(sampfrom, sampto):
     return int(sampfrom), None if sampto is None else int(sampto)
 
 
-def _read_header(path):
-    header_file = path.with_name(path.name + ".hea")
-    if not header_file.is_file():
-        raise FileNotFoundError(f"WFDB header file {header_file} not found.")
-    try:
-        header = wfdb.rdheader(str(path))
-    except Exception as exc:  # wfdb raises many types on malformed headers
-        raise ValueError(f"cannot parse WFDB header {header_file}: {exc}") from exc
-    if not header.sig_name or header.fs is None or header.sig_len is None:
-        raise ValueError(
-            f"WFDB header {header_file} is incomplete: it must give the sampling "
-            "rate, the record length and at least one signal."
-        )
-    for file_name in dict.fromkeys(header.file_name):
-        signal_file = path.with_name(file_name)
-        if not signal_file.is_file():
-            raise FileNotFoundError(
-                f"WFDB signal file {signal_file} (listed in {header_file}) not found."
-            )
-    return header
-
-
-def _common_channels(headers, paths, channels):
+def _check_channels(channels):
     if channels is None:
-        expected = headers[0].sig_name
-        for header, path in zip(headers, paths):
-            if header.sig_name != expected:
-                raise ValueError(
-                    f"record {path} has channels {header.sig_name}, but {paths[0]} has "
-                    f"{expected}; pass channels=[...] to select common channels."
-                )
-        return list(expected)
+        return None
     if isinstance(channels, str):
         raise TypeError(f"channels must be a sequence of names; got the string {channels!r}.")
     channels = list(channels)
     if not channels or len(set(channels)) != len(channels):
         raise ValueError(f"channels must be non-empty names without repeats; got {channels}.")
-    for header, path in zip(headers, paths):
-        missing = [name for name in channels if name not in header.sig_name]
-        if missing:
-            raise ValueError(
-                f"record {path} has no channel {missing}; its channels are {header.sig_name}."
-            )
     return channels
 
 
-def _common_sfreq(headers, paths):
-    sfreq = float(headers[0].fs)
-    for header, path in zip(headers, paths):
-        if float(header.fs) != sfreq:
+def _header_file(path):
+    header_file = path.with_name(path.name + ".hea")
+    if not header_file.is_file():
+        raise FileNotFoundError(f"WFDB header file {header_file} not found.")
+    return header_file
+
+
+def _read_record(path):
+    header_file = _header_file(path)
+    try:
+        record = wfdb.rdrecord(str(path))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"WFDB signal file {exc.filename or exc} (listed in {header_file}) not found."
+        ) from exc
+    except Exception as exc:  # wfdb raises many types on malformed files
+        try:
+            wfdb.rdheader(str(path))
+        except Exception as header_exc:
+            raise ValueError(f"cannot parse WFDB header {header_file}: {header_exc}") from exc
+        raise ValueError(
+            f"cannot read the signals of WFDB record {path} (signal file truncated or "
+            f"not matching its header): {exc}"
+        ) from exc
+    if not record.sig_name or record.p_signal is None:
+        raise ValueError(f"WFDB header {header_file} lists no signal.")
+    return record
+
+
+def _check_like_first(record, path, first, first_path, channels, to_mv):
+    """Check ``record`` against the first record; return the channels to read."""
+    if float(record.fs) != float(first.fs):
+        raise ValueError(
+            f"record {path} is sampled at {float(record.fs)} Hz, but {first_path} at "
+            f"{float(first.fs)} Hz; all records must share one sampling rate."
+        )
+    if channels is None:
+        if record.sig_name != first.sig_name:
             raise ValueError(
-                f"record {path} is sampled at {float(header.fs)} Hz, but {paths[0]} at "
-                f"{sfreq} Hz; all records must share one sampling rate."
+                f"record {path} has channels {record.sig_name}, but {first_path} has "
+                f"{first.sig_name}; pass channels=[...] to select common channels."
             )
-    return sfreq
+        channels = first.sig_name
+    missing = [name for name in channels if name not in record.sig_name]
+    if missing:
+        raise ValueError(
+            f"record {path} has no channel {missing}; its channels are {record.sig_name}."
+        )
+    if not to_mv:
+        units = [record.units[record.sig_name.index(name)] for name in channels]
+        first_units = [first.units[first.sig_name.index(name)] for name in channels]
+        if units != first_units:
+            raise ValueError(
+                f"record {path} has units {units}, but {first_path} has {first_units}; "
+                "pass to_mv=True to convert voltages to mV."
+            )
+    return list(channels)
 
 
-def _common_length(headers, paths, sampfrom, sampto, crop):
-    lengths = np.array([h.sig_len for h in headers])
+def _window(record, path, ch_names, sampfrom, sampto, to_mv):
+    """Signals ``[sampfrom, sampto)`` of ``ch_names``, shape (n_channels, n_times)."""
     needed = sampfrom + 1 if sampto is None else sampto
-    if np.any(lengths < needed):
-        short = int(np.flatnonzero(lengths < needed)[0])
+    if record.sig_len < needed:
         raise ValueError(
-            f"record {paths[short]} has {lengths[short]} samples, fewer than the "
-            f"requested range [{sampfrom}, {sampto}) needs."
+            f"record {path} has {record.sig_len} samples, fewer than the requested "
+            f"range [{sampfrom}, {sampto}) needs."
         )
-    n_times = lengths - sampfrom if sampto is None else np.full(len(paths), sampto - sampfrom)
-    if not crop and np.any(n_times != n_times[0]):
-        other = int(np.flatnonzero(n_times != n_times[0])[0])
+    stop = record.sig_len if sampto is None else sampto
+    index = [record.sig_name.index(name) for name in ch_names]
+    signal = record.p_signal[sampfrom:stop, index]
+    if signal.shape[0] != stop - sampfrom:
         raise ValueError(
-            f"records have different lengths: {paths[0]} has {lengths[0]} samples, "
-            f"{paths[other]} has {lengths[other]}; pass crop=True or sampto=... to cut "
-            "them to one length."
+            f"WFDB record {path}: the signal file holds fewer samples than its header says."
         )
-    return int(n_times.min())
+    if to_mv:
+        signal = signal * _unit_factors([record.units[j] for j in index], path)
+    return signal.T
 
 
 def _unit_factors(units, path):
@@ -243,16 +273,3 @@ def _unit_factors(units, path):
             )
         factors.append(_TO_MV[key])
     return np.asarray(factors)
-
-
-def _read_signal(path, index, sampfrom, sampto):
-    try:
-        record = wfdb.rdrecord(str(path), sampfrom=sampfrom, sampto=sampto, channels=index)
-    except Exception as exc:  # truncated or unreadable signal files
-        raise ValueError(f"cannot read the signals of WFDB record {path}: {exc}") from exc
-    signal = record.p_signal
-    if signal is None or signal.shape != (sampto - sampfrom, len(index)):
-        raise ValueError(
-            f"WFDB record {path}: the signal file holds fewer samples than its header says."
-        )
-    return signal
