@@ -121,6 +121,40 @@ def detect_r_peaks(X, *, sfreq, detector="auto"):
     return _detect(X, sfreq, detector)
 
 
+def _r_peak_f1(true_peaks, detected_peaks, *, sfreq, tolerance=0.01):
+    """F1 of detected against true R peaks, pooled over records.
+
+    A detected peak is a hit when a true peak lies within ``tolerance`` seconds
+    and no earlier detection took it (one-to-one, in time order).
+
+    Parameters
+    ----------
+    true_peaks, detected_peaks : list of int arrays, one per record
+        Sample indices.
+    sfreq : float
+        Sampling rate in Hz.
+    tolerance : float, default=0.01
+        Largest accepted distance in seconds.
+
+    Returns
+    -------
+    f1 : float
+    """
+    max_lag = tolerance * sfreq
+    n_hits = n_true = n_detected = 0
+    for truth, found in zip(true_peaks, detected_peaks, strict=True):
+        truth, found = np.sort(truth), np.sort(found)
+        taken = np.zeros(len(truth), dtype=bool)
+        for peak in found:
+            near = np.flatnonzero(~taken & (np.abs(truth - peak) <= max_lag))
+            if len(near):
+                taken[near[np.argmin(np.abs(truth[near] - peak))]] = True
+        n_hits += int(taken.sum())
+        n_true += len(truth)
+        n_detected += len(found)
+    return 2 * n_hits / (n_true + n_detected) if n_true + n_detected else 1.0
+
+
 def _window_offsets(tmin, tmax, sfreq):
     """Sample offsets of a beat window relative to its R peak, both ends included."""
     if not (isinstance(tmin, Real) and isinstance(tmax, Real) and tmin < 0 < tmax):
