@@ -50,7 +50,8 @@ def main(path):
         n = len(ours.ecg)
         rows.append((f"PTB-XL subset, {rate} Hz, {n} records", t_base, t_ours, n))
     t_sample, sample = best_of(load_sample_ecg)
-    rows.append((f"load_sample_ecg, {len(sample.ecg)} records", float("nan"), t_sample, len(sample.ecg)))
+    n = len(sample.ecg)
+    rows.append((f"load_sample_ecg, {n} records", float("nan"), t_sample, n))
 
     lines = [
         "| data | wfdb.rdsamp loop (s) | sklearn_ecgmcg loader (s) | loader ms / record |",

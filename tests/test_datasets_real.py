@@ -269,7 +269,9 @@ def test_load_ptbdb_crops_to_shortest_or_sampto(tmp_path, ptbdb_path):
         "s0011_re", fs=1000, units=raw.units, sig_name=raw.sig_name,
         p_signal=raw.p_signal[:2000], fmt=["16"] * 15, adc_gain=[2000.0] * 15,
         baseline=[0] * 15, write_dir=str(tmp_path / "patient002"),
-        comments=["age: n/a", "sex: male", "Diagnose:", "Reason for admission: Heart failure (NYHA 2)"],
+        comments=[
+            "age: n/a", "sex: male", "Diagnose:", "Reason for admission: Heart failure (NYHA 2)"
+        ],
     )
     data = load_ptbdb(tmp_path)
     assert data.ecg.shape == (2, 15, 2000)

@@ -134,7 +134,9 @@ def test_fetch_ptbxl_rejects_a_tampered_download(tmp_path, ptbxl_path, serve):
     dat.write_bytes(bytes(tampered))
     server = serve(mirror)
     with pytest.warns(UserWarning), pytest.raises(OSError, match="00003_lr.dat does not match"):
-        fetch_ptbxl(tmp_path / "cache", sampling_rate=100, ecg_ids=ECG_IDS[:3], base_url=server.url)
+        fetch_ptbxl(
+            tmp_path / "cache", sampling_rate=100, ecg_ids=ECG_IDS[:3], base_url=server.url
+        )
     assert server.requests.count("records100/00000/00003_lr.dat") == 2  # re-downloaded once
     assert not (tmp_path / "cache/ptbxl/records100/00000/00003_lr.dat").exists()
     assert (tmp_path / "cache/ptbxl/records100/00000/00001_lr.dat").is_file()
