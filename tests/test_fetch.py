@@ -168,8 +168,19 @@ def test_fetch_ptbxl_http_error_names_the_url(tmp_path, ptbxl_path, serve):
         fetch_ptbxl(tmp_path, base_url=server.url + "missing/")
 
 
-def test_fetch_ptbxl_checks_sampling_rate_before_any_download(tmp_path, serve, ptbxl_path):
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"sampling_rate": 250}, ValueError, "sampling_rate must be 100 or 500"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be a positive integer"),
+        ({"n_jobs": 2.5}, TypeError, "n_jobs must be a positive integer"),
+        ({"timeout": 0}, ValueError, "timeout must be a positive number"),
+    ],
+)
+def test_fetch_ptbxl_checks_parameters_before_any_download(
+    tmp_path, serve, ptbxl_path, kwargs, error, match
+):
     server = serve(ptbxl_path)
-    with pytest.raises(ValueError, match="sampling_rate must be 100 or 500"):
-        fetch_ptbxl(tmp_path, sampling_rate=250, base_url=server.url)
+    with pytest.raises(error, match=match):
+        fetch_ptbxl(tmp_path, base_url=server.url, **kwargs)
     assert server.requests == []

@@ -9,10 +9,12 @@ import urllib.error
 import urllib.request
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from numbers import Real
 from pathlib import Path
 
 import pandas as pd
 
+from ..utils._validation import check_positive_int
 from ._ptbxl import _FILENAME_COLUMN, DATABASE_CSV, STATEMENTS_CSV, _select, load_ptbxl
 
 __all__ = ["get_data_home", "fetch_ptbxl", "PTBXL_URL"]
@@ -106,10 +108,14 @@ def fetch_ptbxl(
         after a second download, or, with ``download_if_missing=False``, a
         file is not in the cache.
     ValueError
-        If ``sampling_rate`` is not 100 or 500.
+        If ``sampling_rate`` is not 100 or 500, or ``n_jobs`` or ``timeout``
+        is not positive (checked before any download).
     """
     if sampling_rate not in _FILENAME_COLUMN:
         raise ValueError(f"sampling_rate must be 100 or 500 (Hz); got {sampling_rate!r}.")
+    n_jobs = check_positive_int(n_jobs, name="n_jobs")
+    if not isinstance(timeout, Real) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}.")
     cache = _Cache(
         get_data_home(data_home) / "ptbxl", base_url, download_if_missing, timeout
     )
@@ -125,7 +131,7 @@ def fetch_ptbxl(
         for record in database[_FILENAME_COLUMN[sampling_rate]]
         for ext in (".hea", ".dat")
     ]
-    with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         list(pool.map(cache.ensure, files))
     return load_ptbxl(cache.folder, sampling_rate, folds, ecg_ids=ecg_ids)
 
