@@ -161,9 +161,10 @@ class BaseTorchEstimator(BaseEstimator):
         0 silent; 1 a progress bar and a table of losses per epoch.
     callbacks : list of skorch callbacks or (name, callback) tuples, or None
         Extra skorch callbacks, e.g. ``EarlyStopping(monitor="train_loss")``,
-        ``LRScheduler``, or Optuna's ``SkorchPruningCallback``. They are deep-copied
-        at ``fit``, so the objects passed are left untouched; a callback that cannot
-        be copied (Optuna's holds a trial) is used as is.
+        ``LRScheduler``, or Optuna's ``SkorchPruningCallback``. Each is shallow-copied
+        at ``fit``: the objects passed keep no training state, and objects they refer
+        to (such as an Optuna trial) are shared, not duplicated. There is no internal
+        validation split, so monitor ``"train_loss"``.
     """
 
     _parameter_constraints = {
@@ -206,11 +207,15 @@ class BaseTorchEstimator(BaseEstimator):
         callbacks = [("nonfinite_loss_guard", NonFiniteLossGuard(lr=self.lr))]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
+        # Shallow copies: skorch's ``initialize`` rebinds a callback's state on the copy,
+        # so the user's objects stay as passed, while references they hold (an Optuna
+        # trial that must receive the reports) are kept, not duplicated.
         for callback in self.callbacks or []:
-            try:
-                callbacks.append(copy.deepcopy(callback))
-            except TypeError:  # holds something uncopyable, e.g. an Optuna trial
-                callbacks.append(callback)
+            if isinstance(callback, tuple):
+                name, callback = callback
+                callbacks.append((name, copy.copy(callback)))
+            else:
+                callbacks.append(copy.copy(callback))
         return callbacks
 
     def _fit_net(self, build_module, criterion, X, y=None, **net_params):

@@ -166,7 +166,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     verbose : int, default=0
         0 silent, 1 a progress bar and a per-epoch loss table.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (deep-copied at ``fit``). There is no validation
+        Extra skorch callbacks (shallow-copied at ``fit``). There is no validation
         split, so monitor ``"train_loss"`` (e.g. ``EarlyStopping(monitor="train_loss")``).
 
     Attributes
