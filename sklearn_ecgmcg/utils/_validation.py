@@ -43,10 +43,10 @@ def check_signals(
     Raises
     ------
     TypeError
-        If ``X`` holds complex, string, object or other non-numeric values.
+        If ``X`` holds string, object or other non-numeric values.
     ValueError
-        If ``X`` is empty, has the wrong number of dimensions, too few time
-        samples, or holds NaN or infinite values.
+        If ``X`` is complex, empty, has the wrong number of dimensions, too few
+        time samples, or holds NaN or infinite values.
     """
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array of signals, got a string.")
@@ -60,9 +60,10 @@ def check_signals(
     array = np.asarray(X)
     kind = array.dtype.kind
     if kind == "c":
-        raise TypeError(
-            f"{name} must be real-valued; got complex dtype {array.dtype}. "
-            "Take the real part or the magnitude first."
+        # ValueError, like sklearn's check_array ("Complex data not supported").
+        raise ValueError(
+            f"Complex data not supported: {name} must be real-valued, got dtype "
+            f"{array.dtype}. Take the real part or the magnitude first."
         )
     if kind not in "biuf":
         raise TypeError(
@@ -78,7 +79,17 @@ def check_signals(
             + (" Reshape your data: one signal x is x[np.newaxis]." if array.ndim == 1 else "")
         )
     if array.size == 0:
-        raise ValueError(f"{name} is empty: shape {array.shape}. At least one sample, channel and time point are needed.")
+        raise ValueError(
+            f"{name} is empty: shape {array.shape}. At least one sample, channel and "
+            "time point are needed."
+            + (
+                # sklearn's wording for zero columns, which its common checks expect.
+                f" Found array with 0 feature(s) (shape={array.shape}) while a minimum "
+                "of 1 is required."
+                if array.ndim == 2 and array.shape[0] > 0
+                else ""
+            )
+        )
     if array.shape[-1] < min_times:
         raise ValueError(
             f"{name} has {array.shape[-1]} time samples; at least {min_times} are needed."
