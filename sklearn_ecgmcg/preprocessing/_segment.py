@@ -5,7 +5,7 @@ from numbers import Real
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import find_peaks
+from scipy.signal import find_peaks, resample_poly
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,7 +22,9 @@ DETECTORS = ("auto", "xqrs", "rms")
 MAX_XQRS_CHANNELS = 15
 REFRACTORY_S = 0.2  # shortest RR interval accepted by the RMS detector (300 bpm)
 RMS_THRESHOLD = 0.3  # beat threshold, relative to the 99th percentile of the envelope
-REFINE_RADIUS_S = 0.05  # detected peaks move at most this far to the RMS maximum
+XQRS_MIN_SFREQ = 250.0  # slower records are upsampled for XQRS
+XQRS_PAD_S = 0.5  # edge padding of the XQRS input, in seconds
+REFINE_RADIUS_S = 0.1  # detected peaks move at most this far to the RMS maximum
 
 
 def _resolve_detector(detector, n_channels):
@@ -47,9 +49,15 @@ def _xqrs_peaks(record, sfreq):
         qrs_band = _bandpass(record, sfreq, 5.0, 20.0)
         u = np.linalg.eigh(qrs_band @ qrs_band.T)[1][:, -1]  # leading eigenvector
         lead = u @ record
-    xqrs = processing.XQRS(sig=np.asarray(lead, dtype=np.float64), fs=sfreq)
+    # XQRS misses beats at low rates (100 Hz) and in its first ~200 ms: run it
+    # on an upsampled lead padded with its edge values.
+    factor = int(np.ceil(XQRS_MIN_SFREQ / sfreq))
+    lead = resample_poly(lead.astype(np.float64), factor, 1) if factor > 1 else lead
+    pad = round(XQRS_PAD_S * sfreq * factor)
+    xqrs = processing.XQRS(sig=np.pad(lead.astype(np.float64), pad, mode="edge"), fs=sfreq * factor)
     xqrs.detect(verbose=False)
-    return np.asarray(xqrs.qrs_inds, dtype=np.intp)
+    peaks = np.round((np.asarray(xqrs.qrs_inds) - pad) / factor).astype(np.intp)
+    return peaks[(peaks >= 0) & (peaks < record.shape[-1])]
 
 
 def _rms_peaks(record, sfreq):
