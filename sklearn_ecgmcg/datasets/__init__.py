@@ -4,6 +4,7 @@ from ._fetch import fetch_ptbxl, get_data_home
 from ._ptbdb import load_ptbdb
 from ._ptbxl import load_ptbxl
 from ._sample import load_sample_ecg
+from ._simulate import make_paired_beats, mcg_from_ecg, simulate_paired_recordings
 from ._wfdb import read_wfdb
 
 __all__ = [
@@ -12,5 +13,8 @@ __all__ = [
     "load_ptbdb",
     "load_ptbxl",
     "load_sample_ecg",
+    "make_paired_beats",
+    "mcg_from_ecg",
     "read_wfdb",
+    "simulate_paired_recordings",
 ]

@@ -1,0 +1,184 @@
+"""API tests of the paired ECG + MCG simulator (shapes, seeding, validation)."""
+
+import numpy as np
+import pytest
+
+from sklearn_ecgmcg.datasets import make_paired_beats, mcg_from_ecg, simulate_paired_recordings
+
+SMALL = dict(n_subjects=3, beats_per_subject=4)
+
+
+@pytest.fixture(scope="module")
+def beats():
+    return make_paired_beats(**SMALL, random_state=0)
+
+
+def test_make_paired_beats_shapes_and_metadata(beats):
+    n, n_times = 12, 351  # -0.25 .. 0.45 s at 500 Hz, both ends included
+    assert beats.ecg.shape == beats.ecg_clean.shape == (n, 12, n_times)
+    assert beats.mcg.shape == beats.mcg_clean.shape == (n, 36, n_times)
+    assert beats.dipole.shape == beats.secondary_dipole.shape == (n, 3, n_times)
+    assert beats.dipole_position.shape == (n, 3)
+    assert beats.sensor_positions.shape == (36, 3)
+    assert beats.electrode_positions.shape == (9, 3)
+    assert beats.times.shape == (n_times,)
+    assert beats.times[beats.r_peak_index] == 0.0
+    assert beats.sfreq == 500.0
+    np.testing.assert_array_equal(beats.groups, np.repeat([0, 1, 2], 4))
+    assert list(beats.target_names[beats.target]) == ["normal"] * n
+    assert beats.ch_names["ecg"][6] == "V1" and len(beats.ch_names["mcg"]) == 36
+    assert "SIMULATED" in beats.DESCR and "Sameni" in beats.DESCR
+    for key in ("ecg", "mcg", "dipole"):
+        assert np.isfinite(beats[key]).all()
+    assert not np.allclose(beats.mcg, beats.mcg_clean)
+
+
+def test_layouts_change_channel_counts():
+    data = make_paired_beats(
+        n_subjects=1, beats_per_subject=2, ecg_layout="bspm32", mcg_layout="8x8",
+        sensor="gradiometer", random_state=0,
+    )
+    assert data.ecg.shape[1] == 32 and data.electrode_positions.shape == (32, 3)
+    assert data.mcg.shape[1] == 64 and len(data.mcg_ch_names) == 64
+
+
+def test_noise_none_returns_clean_copies():
+    data = make_paired_beats(n_subjects=1, beats_per_subject=2, noise="none", random_state=0)
+    np.testing.assert_array_equal(data.ecg, data.ecg_clean)
+    np.testing.assert_array_equal(data.mcg, data.mcg_clean)
+    assert data.ecg is not data.ecg_clean
+
+
+def test_same_seed_same_output_different_seed_differs(beats):
+    again = make_paired_beats(**SMALL, random_state=0)
+    for key in ("ecg", "mcg", "ecg_clean", "mcg_clean", "dipole", "dipole_position"):
+        np.testing.assert_array_equal(beats[key], again[key])
+    other = make_paired_beats(**SMALL, random_state=1)
+    assert not np.allclose(beats.mcg_clean, other.mcg_clean)
+    assert not np.allclose(beats.ecg, other.ecg)
+
+
+def test_random_state_instance_is_accepted():
+    rs = np.random.RandomState(3)
+    first = make_paired_beats(n_subjects=1, beats_per_subject=1, random_state=rs)
+    second = make_paired_beats(n_subjects=1, beats_per_subject=1, random_state=rs)
+    assert not np.allclose(first.ecg, second.ecg)
+
+
+def test_conditions_round_robin_and_fractions():
+    data = make_paired_beats(
+        n_subjects=4, beats_per_subject=1, conditions=["normal", "lbbb"], random_state=0
+    )
+    assert list(data.target_names[data.target]) == ["normal", "lbbb", "normal", "lbbb"]
+    data = make_paired_beats(
+        n_subjects=4, beats_per_subject=1, conditions={"normal": 0.25, "ischemia": 0.75},
+        random_state=0,
+    )
+    assert list(data.target_names[data.target]) == ["normal"] + ["ischemia"] * 3
+    assert np.abs(data.secondary_dipole[data.target == 6]).max() > 0
+    assert np.abs(data.secondary_dipole[data.target == 0]).max() == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(n_subjects=0), ValueError, "n_subjects"),
+        (dict(n_subjects=1.5), TypeError, "n_subjects"),
+        (dict(beats_per_subject=0), ValueError, "beats_per_subject"),
+        (dict(sfreq=-1), ValueError, "sfreq"),
+        (dict(sfreq=50), ValueError, "at least 100"),
+        (dict(tmin=0.1), ValueError, "tmin < 0 < tmax"),
+        (dict(tmax=-0.1), ValueError, "tmin < 0 < tmax"),
+        (dict(ecg_layout="15-lead"), ValueError, "12-lead"),
+        (dict(mcg_layout="7x7"), ValueError, "6x6"),
+        (dict(noise="loud"), ValueError, "unshielded"),
+        (dict(conditions=["normal", "flu"]), ValueError, "flu"),
+        (dict(conditions={"normal": 0.5, "lbbb": 0.2}), ValueError, "sum to 1"),
+        (dict(sensor="coil"), ValueError, "gradiometer"),
+        (dict(depth=0.5), ValueError, "depth"),
+        (dict(heart_rate=(90, 60)), ValueError, "heart_rate"),
+        (dict(mains_freq=55), ValueError, "mains_freq"),
+    ],
+)
+def test_make_paired_beats_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_paired_beats(**{**SMALL, **kwargs})
+
+
+def test_recordings_shapes_and_true_r_peaks():
+    rec = simulate_paired_recordings(n_subjects=2, duration=6.0, records_per_subject=2,
+                                     noise="none", random_state=0)
+    assert rec.ecg.shape == (4, 12, 3000) and rec.mcg.shape == (4, 36, 3000)
+    np.testing.assert_array_equal(rec.groups, [0, 0, 1, 1])
+    for record, peaks in zip(rec.ecg_clean, rec.r_peaks):
+        rr = np.diff(peaks) / rec.sfreq
+        assert np.all((rr > 0.6) & (rr < 1.2))  # 55-85 bpm with HRV
+        # V4 (tall R) peaks within 10 ms of every true R peak
+        v4 = record[9]
+        for p in peaks[(peaks > 10) & (peaks < v4.size - 10)]:
+            assert abs(np.argmax(v4[p - 10 : p + 11]) - 10) <= 5
+
+
+def test_recordings_reject_short_duration():
+    with pytest.raises(ValueError, match="duration"):
+        simulate_paired_recordings(n_subjects=1, duration=1.0)
+
+
+def test_recordings_seeded():
+    a = simulate_paired_recordings(n_subjects=1, duration=3.0, random_state=5)
+    b = simulate_paired_recordings(n_subjects=1, duration=3.0, random_state=5)
+    np.testing.assert_array_equal(a.mcg, b.mcg)
+    np.testing.assert_array_equal(a.r_peaks[0], b.r_peaks[0])
+
+
+LEADS = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+
+
+def test_mcg_from_ecg_round_trip_on_simulated_ecg():
+    # Dower then inverse Dower is close to identity, so the MCG of the simulated
+    # 12-lead ECG is close to the MCG of the true dipole at the same position.
+    data = make_paired_beats(n_subjects=1, beats_per_subject=2, noise="none",
+                             respiration=False, random_state=0)
+    out = mcg_from_ecg(data.ecg_clean, data.sfreq, [n.lower() for n in LEADS], noise="none",
+                       heart_position=data.dipole_position[0])
+    assert out.mcg.shape == data.mcg_clean.shape
+    corr = np.corrcoef(out.mcg.ravel(), data.mcg_clean.ravel())[0, 1]
+    assert corr > 0.9
+    assert "SIMULATED" in out.DESCR
+
+
+def test_mcg_from_ecg_does_not_modify_input():
+    ecg = np.random.default_rng(0).normal(size=(1, 12, 500))
+    before = ecg.copy()
+    mcg_from_ecg(ecg, 500, LEADS, random_state=0)
+    np.testing.assert_array_equal(ecg, before)
+
+
+@pytest.mark.parametrize(
+    "names, match",
+    [
+        (LEADS[:11] + ["X"], r"missing \['V6'\]"),
+        (LEADS[:6], "one name per ECG channel"),
+    ],
+)
+def test_mcg_from_ecg_rejects_bad_channel_names(names, match):
+    ecg = np.zeros((1, 12, 500))
+    with pytest.raises(ValueError, match=match):
+        mcg_from_ecg(ecg, 500, names)
+
+
+def test_mcg_from_ecg_rejects_bad_signals():
+    with pytest.raises(ValueError, match="NaN"):
+        mcg_from_ecg(np.full((1, 12, 100), np.nan), 500, LEADS)
+    with pytest.raises(ValueError, match="3-D"):
+        mcg_from_ecg(np.zeros((12, 100)), 500, LEADS)
+
+
+def test_mcg_from_ecg_on_real_ptbxl_record(ptbxl_path):
+    wfdb = pytest.importorskip("wfdb")
+    record = wfdb.rdrecord(str(ptbxl_path / "records500" / "00000" / "00001_hr"))
+    ecg = record.p_signal.T[np.newaxis]
+    out = mcg_from_ecg(ecg, record.fs, record.sig_name, random_state=0)
+    assert out.mcg.shape == (1, 36, ecg.shape[-1])
+    peak = np.abs(out.mcg_clean).max()
+    assert 5.0 < peak < 300.0  # tens of pT
