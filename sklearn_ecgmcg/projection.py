@@ -1,0 +1,289 @@
+"""Stage 3: from the shared latent to a usable output (:class:`LatentProjector`)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.linear_model import RidgeCV
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from torch import nn
+
+from ._base import BaseTorchEstimator
+from .metrics import virtual_mcg_r2
+from .nn import ProjectionHead
+from .utils import check_signals
+
+__all__ = ["LatentProjector"]
+
+_TRAINING_PARAMS = (
+    "max_epochs", "batch_size", "lr", "weight_decay", "device", "random_state", "verbose",
+    "callbacks",
+)
+
+
+class _MLPDecoder(nn.Module):
+    """Latent -> flattened signal; ``encoder`` is the MLP (named for the shared base)."""
+
+    def __init__(self, in_dim, out_dim, hidden_dim, n_layers):
+        super().__init__()
+        self.encoder = ProjectionHead(in_dim, out_dim, hidden_dim=hidden_dim, n_layers=n_layers)
+
+    def forward(self, X):
+        return self.encoder(X)
+
+
+class LatentProjector(RegressorMixin, BaseTorchEstimator):
+    """Decode a latent embedding into a signal: the "virtual MCG" regressor (stage 3).
+
+    Learns a map from latents (typically the output of
+    :class:`~sklearn_ecgmcg.CrossModalAligner` upstream in a
+    :class:`~sklearn.pipeline.Pipeline`) to multichannel signals, e.g. the MCG of
+    the same heartbeat. Inputs are standardised per latent feature and targets are
+    centred on the mean training signal and divided by their overall RMS (one scale
+    for all channels, so their relative amplitudes are kept); predictions are
+    returned in the target's units (pT for MCG) and shape.
+
+    Parameters
+    ----------
+    decoder : {"mlp", "linear"}, default="mlp"
+        - ``"mlp"``: an MLP (:class:`sklearn_ecgmcg.nn.ProjectionHead`, GELU) trained
+          with the mean squared error through skorch (AdamW).
+        - ``"linear"``: closed-form ridge regression
+          (:class:`~sklearn.linear_model.RidgeCV`, penalty chosen among ``alphas`` by
+          efficient leave-one-out); the training parameters below are then unused.
+    hidden_dim : int, default=256
+        Width of the MLP's hidden layers.
+    n_layers : int, default=2
+        Linear layers of the MLP (1 is a linear map trained by gradient descent).
+    alphas : array-like of float, default=(1e-2, 1e-1, 1, 10, 100, 1000)
+        Ridge penalties tried by ``decoder="linear"`` (on standardised latents).
+    max_epochs : int, default=100
+        Passes over the training data (``"mlp"``).
+    batch_size : int, default=64
+        Mini-batch size for training and prediction (``"mlp"``). With fewer
+        samples one batch of all samples is used; otherwise the last incomplete
+        training batch of each epoch is dropped.
+    lr : float, default=1e-3
+        AdamW learning rate (``"mlp"``).
+    weight_decay : float, default=1e-4
+        AdamW decoupled weight decay (``"mlp"``).
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Training device (``"mlp"``); ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation and shuffling (``"mlp"``); an integer gives identical
+        predictions on CPU.
+    verbose : int, default=0
+        0 silent, 1 a progress bar and a per-epoch loss table (``"mlp"``).
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (``"mlp"``), shallow-copied at ``fit``; there is no
+        validation split, so monitor ``"train_loss"``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Latent size seen at ``fit``.
+    feature_names_in_ : ndarray of str
+        Latent names, when ``X`` was a DataFrame with string column names.
+    output_shape_ : tuple of int
+        Shape of one target sample: ``(n_channels, n_times)`` for 3-D ``y``,
+        ``(n_times,)`` for 2-D ``y`` (one channel), ``()`` for 1-D ``y``.
+    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+        Standardisation of the latents.
+    y_mean_ : ndarray of shape output_shape_
+        Mean training target (the prediction for an average latent).
+    y_scale_ : float
+        RMS of the centred training targets, in their units.
+    ridge_ : RidgeCV
+        The fitted readout (``decoder="linear"`` only).
+    net_ : skorch.NeuralNet
+        The trained decoder (``decoder="mlp"`` only); also ``n_epochs_`` and
+        ``loss_curve_`` (training loss per epoch, on scaled targets).
+
+    See Also
+    --------
+    sklearn_ecgmcg.metrics.virtual_mcg_r2 : The score.
+    sklearn_ecgmcg.metrics.make_virtual_mcg_scorer : R², correlation and field-map
+        angle scorers for model selection.
+
+    Notes
+    -----
+    ``y`` may be 3-D ``(n_samples, n_channels, n_times)``, 2-D ``(n_samples,
+    n_times)`` (one channel, the package's signal convention; scikit-learn's
+    multi-output regression) or 1-D ``(n_samples,)`` (one scalar per sample,
+    plain regression). :meth:`predict` returns the shape seen at ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ecgmcg import LatentProjector
+    >>> rng = np.random.default_rng(0)
+    >>> Z = rng.standard_normal((64, 8))
+    >>> mcg = np.einsum("nd,dct->nct", Z, rng.standard_normal((8, 4, 50)))
+    >>> projector = LatentProjector(decoder="linear").fit(Z, mcg)
+    >>> projector.predict(Z).shape
+    (64, 4, 50)
+    >>> round(projector.score(Z, mcg), 3)
+    1.0
+    """
+
+    _parameter_constraints = {
+        **{name: BaseTorchEstimator._parameter_constraints[name] for name in _TRAINING_PARAMS},
+        "decoder": [StrOptions({"mlp", "linear"})],
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "alphas": ["array-like", Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        decoder="mlp",
+        *,
+        hidden_dim=256,
+        n_layers=2,
+        alphas=(1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0),
+        max_epochs=100,
+        batch_size=64,
+        lr=1e-3,
+        weight_decay=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.decoder = decoder
+        self.hidden_dim = hidden_dim
+        self.n_layers = n_layers
+        self.alphas = alphas
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the decoder from latents ``X`` to signals ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Latents, e.g. ``CrossModalAligner.transform(ecg)``.
+        y : array-like of shape (n_samples, n_channels, n_times), (n_samples, n_times) \
+                or (n_samples,)
+            Target signals (MCG in pT), paired with ``X`` by row.
+
+        Returns
+        -------
+        self : LatentProjector
+        """
+        X = validate_data(self, X, reset=True, dtype=[np.float64, np.float32])
+        y = _check_target(y)
+        check_consistent_length(X, y)
+        if X.shape[0] < 2:
+            raise ValueError(
+                "LatentProjector needs at least 2 samples to standardise the latents; "
+                f"got n_samples={X.shape[0]}."
+            )
+        self.output_shape_ = y.shape[1:]
+        Z = self._fit_scaling(X)
+        y_scaled = self._scale_target(y)
+        if self.decoder == "linear":
+            self.ridge_ = RidgeCV(alphas=self.alphas).fit(Z, y_scaled)
+            return self
+        n_outputs = y_scaled.shape[1]
+
+        def build_module():
+            return _MLPDecoder(X.shape[1], n_outputs, self.hidden_dim, self.n_layers)
+
+        self._fit_net(build_module, nn.MSELoss(), Z.astype(np.float32), y_scaled.astype(np.float32))
+        return self
+
+    def predict(self, X):
+        """Predict signals (the virtual MCG) from latents.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Latents.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, *output_shape_)
+            Predicted signals in the units of the training targets, in the float
+            dtype of ``X`` (float32 for the aligner's latents, to halve memory).
+        """
+        check_is_fitted(self, "output_shape_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        Z = (X - self.x_mean_) / self.x_scale_
+        if self.decoder == "linear":
+            y_scaled = self.ridge_.predict(Z)
+        else:
+            y_scaled = self.net_.forward(torch.from_numpy(Z.astype(np.float32))).numpy()
+        y_pred = y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
+        return y_pred.astype(X.dtype, copy=False)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predicted signals over all channels and time samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Latents.
+        y : array-like of shape (n_samples, *output_shape_)
+            Measured signals.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :func:`sklearn_ecgmcg.metrics.virtual_mcg_r2` (uniform average over
+            every channel and time sample, each a regression output).
+        """
+        y_pred = self.predict(X)
+        y = _check_target(y)
+        if y_pred.ndim == 1:
+            y, y_pred = y[:, np.newaxis], y_pred[:, np.newaxis]
+        return virtual_mcg_r2(y, y_pred, sample_weight=sample_weight)
+
+    def _fit_scaling(self, X):
+        self.x_mean_ = X.mean(axis=0)
+        scale = X.std(axis=0)
+        self.x_scale_ = np.where(scale > 0, scale, 1.0)
+        return (X - self.x_mean_) / self.x_scale_
+
+    def _scale_target(self, y):
+        self.y_mean_ = y.mean(axis=0)
+        centred = (y - self.y_mean_).reshape(len(y), -1)
+        rms = float(np.sqrt(np.mean(centred**2)))
+        self.y_scale_ = rms if rms > 0 else 1.0
+        return centred / self.y_scale_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _check_target(y):
+    """Validate a target: signals (2-D or 3-D) or one value per sample (1-D)."""
+    if y is None:
+        raise ValueError(
+            "LatentProjector requires y to be passed, but the target y is None: call "
+            "fit(latents, signals)."
+        )
+    array = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    if array.dtype == object:  # numbers stored as objects, as sklearn's y handling allows
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("y must hold numbers; got an object array that does not.") from None
+    if array.ndim == 1:
+        return check_signals(array[:, np.newaxis], name="y", dtype=np.float64)[:, 0]
+    return check_signals(array, name="y", dtype=np.float64)
