@@ -203,32 +203,40 @@ def apply_conditions(alpha, theta, width, codes, severity):
     x, y, z = 0, 1, 2
     ant = codes == CONDITIONS.index("anterior_mi")
     if ant.any():
-        # loss of anterior forces: the early negative z term vanishes or turns positive
-        alpha[ant, z, 4] = 0.2 * u[ant, 0]
+        # loss of anterior forces: the early negative (anterior) z term turns positive
+        # and wider, giving Q/QS waves in V1-V3
+        alpha[ant, z, 4] = 0.2 + 0.3 * u[ant, 0]
+        width[ant, z, 4] *= 2.0
         alpha[ant, z, SLOT_ST] = -(0.1 + 0.2 * u[ant, 1])
         evolving = u[ant, 2] < 0.5
         z_t = np.where(t_wave[z])[0]
         alpha[np.ix_(np.where(ant)[0][evolving], [z], z_t)] *= -1.0
     inf = codes == CONDITIONS.index("inferior_mi")
     if inf.any():
+        # loss of the early inferior forces (y at -0.11) plus a superior Q term
+        alpha[inf, y, 3] = 0.0
         alpha[inf, y, SLOT_Q] = -(0.1 + 0.1 * u[inf, 0])
+        width[inf, y, SLOT_Q] = 0.06
         alpha[inf, y, SLOT_ST] = 0.1 + 0.2 * u[inf, 1]
     lbbb = codes == CONDITIONS.index("lbbb")
     if lbbb.any():
-        stretch = (2.0 + 0.5 * u[lbbb, 0])[:, np.newaxis, np.newaxis]
-        # widths x 2-2.5 as published; centres spread by half that stretch so that
+        # widths x 2-2.5 (published); the centres spread by the same factor so that
         # the QRS lasts >= 120 ms (slow cell-to-cell conduction of the left ventricle)
+        stretch = (2.0 + 0.5 * u[lbbb, 0])[:, np.newaxis, np.newaxis]
         width[lbbb] = np.where(qrs, width[lbbb] * stretch, width[lbbb])
-        theta[lbbb] = np.where(qrs, theta[lbbb] * (0.5 + 0.5 * stretch), theta[lbbb])
+        theta[lbbb] = np.where(qrs, theta[lbbb] * stretch, theta[lbbb])
         alpha[lbbb, x, 2] = 0.0  # no septal q
         alpha[lbbb, z, SLOT_LATE] = 0.5 + 0.5 * u[lbbb, 1]
-        theta[lbbb, z, SLOT_LATE] = 0.3
-        width[lbbb, z, SLOT_LATE] = 0.1
+        theta[lbbb, z, SLOT_LATE] = 0.45
+        width[lbbb, z, SLOT_LATE] = 0.12
         alpha[lbbb] = np.where(t_wave, -alpha[lbbb], alpha[lbbb])  # discordant T
     rbbb = codes == CONDITIONS.index("rbbb")
     if rbbb.any():
-        theta[rbbb, :, SLOT_LATE] = (0.2 + 0.1 * u[rbbb, 0])[:, np.newaxis]
-        width[rbbb, :, SLOT_LATE] = 0.06
+        # terminal right-ventricular forces (R' in V1); later and wider than
+        # physics.md's theta 0.2-0.3, b 0.06 so that the QRS reaches the 120 ms of
+        # complete RBBB with the narrow QRS of the normal set
+        theta[rbbb, :, SLOT_LATE] = (0.35 + 0.1 * u[rbbb, 0])[:, np.newaxis]
+        width[rbbb, :, SLOT_LATE] = 0.08
         alpha[rbbb, x, SLOT_LATE] = -0.3 * (0.8 + 0.4 * u[rbbb, 1])
         alpha[rbbb, z, SLOT_LATE] = -(0.3 + 0.2 * u[rbbb, 2])
     lvh = codes == CONDITIONS.index("lvh")

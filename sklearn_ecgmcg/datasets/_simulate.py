@@ -33,7 +33,10 @@ RESPIRATION_HZ = (0.2, 0.3)
 RESPIRATION_ROTATION_DEG = (2.0, 5.0)
 RESPIRATION_SHIFT_M = (0.003, 0.005)
 ISCHEMIC_DIPOLE_FRACTION = (0.1, 0.3)
-ISCHEMIC_DIPOLE_OFFSET_M = (0.03, 0.05)
+# The ischemic region sits in the wall: 2-4 cm off the heart centre in the frontal
+# plane and 2-3.5 cm toward the chest (anterior epicardium); engineering estimate.
+ISCHEMIC_DIPOLE_OFFSET_M = (0.02, 0.04)
+ISCHEMIC_DIPOLE_ANTERIOR_M = (0.02, 0.035)
 _STREAMS = ("anatomy", "condition", "rhythm", "respiration", "jitter", "ecg_noise", "mcg_noise")
 
 _DESCR_TEMPLATE = """Simulated paired ECG + MCG ({kind})
@@ -184,9 +187,10 @@ def _draw_subjects(rngs, codes, heart_rate, depth):
 
     severity = cond.uniform(size=(n, _dipole.N_SEVERITY))
     second_dir = _unit(cond.standard_normal((n, 3)))
-    offset_dir = _unit(cond.standard_normal((n, 3)))
+    offset_angle = cond.uniform(0, 2 * np.pi, n)
     second_frac = cond.uniform(*ISCHEMIC_DIPOLE_FRACTION, n)
     offset = cond.uniform(*ISCHEMIC_DIPOLE_OFFSET_M, n)
+    anterior = cond.uniform(*ISCHEMIC_DIPOLE_ANTERIOR_M, n)
     second_theta = cond.uniform(1.0, 1.4, n)
     second_width = cond.uniform(0.3, 0.45, n)
 
@@ -194,7 +198,9 @@ def _draw_subjects(rngs, codes, heart_rate, depth):
     _dipole.apply_conditions(alpha, theta, width, codes, severity)
     ischemic = codes == _dipole.CONDITIONS.index("ischemia")
     second_moment = (ischemic * second_frac * t_peak)[:, None] * second_dir
-    second_position = position + offset[:, None] * offset_dir
+    second_position = position + np.column_stack(
+        [offset * np.cos(offset_angle), offset * np.sin(offset_angle), -anterior]
+    )
     # keep the secondary source inside the torso, behind the sensor plane
     second_position[:, 2] = np.maximum(second_position[:, 2], sensor_z + 0.05)
 
