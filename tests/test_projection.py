@@ -1,0 +1,220 @@
+"""Tests for stage 3: LatentProjector (latent -> virtual MCG) and LatentEncoder."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from sklearn_ecgmcg.alignment import CrossModalAligner
+from sklearn_ecgmcg.metrics import virtual_mcg_r2
+from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
+
+FAST_MLP = {"hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3, "device": "cpu"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # Tiny networks: one thread avoids thread-pool overhead on a shared 2-core machine.
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)
+
+
+def linear_signals(n_samples=120, n_latent=6, n_channels=5, n_times=40, seed=0):
+    """Latents and signals (pT-sized) that are an exact linear function of them."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n_samples, n_latent))
+    basis = rng.standard_normal((n_latent, n_channels, n_times))
+    offset = rng.standard_normal((n_channels, n_times))
+    return Z, 5.0 * (np.einsum("nd,dct->nct", Z, basis) + offset)
+
+
+# --------------------------------------------------------------- LatentProjector
+def test_linear_decoder_recovers_linear_map_in_target_units():
+    Z, mcg = linear_signals()
+    projector = LatentProjector(decoder="linear").fit(Z[:100], mcg[:100])
+    predicted = projector.predict(Z[100:])
+    assert predicted.shape == (20, 5, 40)
+    np.testing.assert_allclose(predicted, mcg[100:], atol=0.05 * mcg.std())
+    assert projector.score(Z[100:], mcg[100:]) > 0.99
+    assert projector.output_shape_ == (5, 40)
+    assert projector.n_features_in_ == 6
+
+
+@pytest.mark.parametrize("decoder", ["linear", "mlp"])
+def test_predictions_follow_target_units(decoder):
+    # Targets are scaled internally: the same data in other units gives the same fit,
+    # in those units.
+    Z, mcg = linear_signals(n_samples=64)
+    params = {"decoder": decoder, "random_state": 0, **(FAST_MLP if decoder == "mlp" else {})}
+    params["max_epochs"] = 5 if decoder == "mlp" else params.get("max_epochs", 100)
+    in_pt = LatentProjector(**params).fit(Z, mcg).predict(Z)
+    in_ft = LatentProjector(**params).fit(Z, mcg * 1000).predict(Z)
+    np.testing.assert_allclose(in_ft, in_pt * 1000, rtol=1e-3, atol=1e-3 * np.abs(in_ft).max())
+
+
+def test_mlp_decoder_learns_a_nonlinear_map_the_linear_one_cannot():
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((400, 4))
+    pattern = rng.standard_normal((3, 30))
+    mcg = np.abs(Z[:, :1, None]) * pattern  # even in z0: no linear trend to find
+    train, test = slice(0, 300), slice(300, None)
+    mlp = LatentProjector(random_state=0, **FAST_MLP).fit(Z[train], mcg[train])
+    linear = LatentProjector(decoder="linear").fit(Z[train], mcg[train])
+    assert linear.score(Z[test], mcg[test]) < 0.1
+    assert mlp.score(Z[test], mcg[test]) > 0.8
+    assert len(mlp.loss_curve_) == FAST_MLP["max_epochs"]
+    assert mlp.loss_curve_[-1] < mlp.loss_curve_[0]
+
+
+def test_mlp_is_reproducible_with_random_state():
+    Z, mcg = linear_signals(n_samples=64)
+    params = {**FAST_MLP, "max_epochs": 3, "random_state": 7}
+    first = LatentProjector(**params).fit(Z, mcg).predict(Z)
+    second = LatentProjector(**params).fit(Z, mcg).predict(Z)
+    np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("decoder", ["linear", "mlp"])
+def test_output_shape_follows_fitted_target(decoder):
+    Z, mcg = linear_signals(n_samples=40)
+    params = {"decoder": decoder, "max_epochs": 2, "device": "cpu"}
+    one_channel = LatentProjector(**params).fit(Z, mcg[:, 0])
+    assert one_channel.predict(Z).shape == (40, 40)
+    scalar = LatentProjector(**params).fit(Z, mcg[:, 0, 0])
+    assert scalar.predict(Z).shape == (40,)
+    assert np.isfinite(scalar.score(Z, mcg[:, 0, 0]))
+
+
+def test_score_is_virtual_mcg_r2_of_predictions():
+    Z, mcg = linear_signals()
+    noisy = mcg + np.random.default_rng(1).normal(scale=mcg.std(), size=mcg.shape)
+    projector = LatentProjector(decoder="linear").fit(Z, noisy)
+    expected = virtual_mcg_r2(mcg, projector.predict(Z))
+    assert projector.score(Z, mcg) == pytest.approx(expected)
+    assert 0.2 < expected < 1
+
+
+def test_float32_latents_give_float32_predictions():
+    Z, mcg = linear_signals(n_samples=40)
+    projector = LatentProjector(decoder="linear").fit(Z.astype(np.float32), mcg)
+    assert projector.predict(Z.astype(np.float32)).dtype == np.float32
+    assert projector.predict(Z).dtype == np.float64
+
+
+def test_inputs_are_not_modified():
+    Z, mcg = linear_signals(n_samples=40)
+    Z_before, mcg_before = Z.copy(), mcg.copy()
+    projector = LatentProjector(**{**FAST_MLP, "max_epochs": 2}).fit(Z, mcg)
+    projector.predict(Z)
+    projector.score(Z, mcg)
+    np.testing.assert_array_equal(Z, Z_before)
+    np.testing.assert_array_equal(mcg, mcg_before)
+
+
+@pytest.mark.parametrize(
+    ("make_args", "error", "match"),
+    [
+        (lambda Z, y: (Z, None), ValueError, "requires y"),
+        (lambda Z, y: (Z, y[:-1]), ValueError, "inconsistent numbers of samples"),
+        (lambda Z, y: (Z, np.where(y > 0, np.nan, y)), ValueError, "y contains NaN"),
+        (lambda Z, y: (Z, y[..., None]), ValueError, "y must be 2-D .* or 3-D"),
+        (lambda Z, y: (Z[:1], y[:1]), ValueError, "n_samples=1"),
+        (lambda Z, y: (Z[..., None], y), ValueError, "X must be 2-D latents"),
+        (lambda Z, y: (Z, y.astype(str)), TypeError, "y must be a numeric"),
+    ],
+)
+def test_bad_fit_input_is_rejected(make_args, error, match):
+    Z, mcg = linear_signals(n_samples=10)
+    with pytest.raises(error, match=match):
+        LatentProjector(decoder="linear").fit(*make_args(Z, mcg))
+
+
+def test_predict_checks_latent_size_and_fitting():
+    Z, mcg = linear_signals(n_samples=20)
+    with pytest.raises(NotFittedError):
+        LatentProjector().predict(Z)
+    projector = LatentProjector(decoder="linear").fit(Z, mcg)
+    with pytest.raises(ValueError, match="X has 5 features, but LatentProjector is expecting 6"):
+        projector.predict(Z[:, :5])
+
+
+def test_impossible_parameters_are_rejected():
+    Z, mcg = linear_signals(n_samples=20)
+    with pytest.raises(ValueError, match="decoder"):
+        LatentProjector(decoder="conv").fit(Z, mcg)
+    with pytest.raises(ValueError, match="hidden_dim"):
+        LatentProjector(hidden_dim=0).fit(Z, mcg)
+
+
+# ----------------------------------------------------------------- LatentEncoder
+TINY = {"width": 4, "blocks": (1,)}
+
+
+@pytest.fixture(scope="module")
+def paired_beats():
+    # Both modalities mix the same three sources (as both see one cardiac dipole).
+    rng = np.random.default_rng(0)
+    source = rng.standard_normal((48, 3, 60))
+    ecg = np.einsum("nst,cs->nct", source, rng.standard_normal((3, 3))).astype(np.float32)
+    mcg = np.einsum("nst,cs->nct", source, rng.standard_normal((5, 3))).astype(np.float32)
+    labels = (source[:, 0].mean(axis=1) > 0).astype(int)
+    return ecg, mcg, labels
+
+
+@pytest.fixture(scope="module")
+def fitted_aligner(paired_beats):
+    ecg, mcg, _ = paired_beats
+    aligner = CrossModalAligner(
+        ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=8, max_epochs=2,
+        batch_size=16, device="cpu", random_state=0,
+    )
+    return aligner.fit(ecg, mcg)
+
+
+@pytest.mark.parametrize("wrap", [lambda a: a, FrozenEstimator])
+def test_latent_encoder_gives_the_aligners_latent_of_each_modality(paired_beats, fitted_aligner, wrap):
+    ecg, mcg, _ = paired_beats
+    both = np.concatenate([ecg, mcg], axis=1)
+    for modality, X, expected in [
+        ("ecg", ecg, fitted_aligner.transform(ecg)),
+        ("mcg", mcg, fitted_aligner.encode(mcg=mcg)),
+        ("both", both, fitted_aligner.encode(ecg=ecg, mcg=mcg)),
+    ]:
+        encoder = LatentEncoder(wrap(fitted_aligner), modality=modality)
+        latent = encoder.fit_transform(X)
+        np.testing.assert_allclose(latent, expected, atol=1e-6)
+        assert latent.shape == (48, 8)
+        assert list(encoder.get_feature_names_out()) == [f"latentencoder{i}" for i in range(8)]
+
+
+def test_latent_encoder_clone_shares_the_fitted_aligner(paired_beats, fitted_aligner):
+    _, mcg, labels = paired_beats
+    encoder = LatentEncoder(fitted_aligner, modality="mcg")
+    assert clone(encoder).aligner is fitted_aligner
+    weights = {k: v.clone() for k, v in fitted_aligner.net_.module_.state_dict().items()}
+    pipe = make_pipeline(encoder, LogisticRegression())
+    clone(pipe).fit(mcg, labels)
+    for key, value in fitted_aligner.net_.module_.state_dict().items():
+        torch.testing.assert_close(value, weights[key])
+
+
+def test_latent_encoder_errors(paired_beats, fitted_aligner):
+    ecg, mcg, _ = paired_beats
+    unfitted = CrossModalAligner()
+    with pytest.raises(NotFittedError, match="never fits it"):
+        LatentEncoder(unfitted).fit(mcg)
+    with pytest.raises(ValueError, match=r"\(3 \+ 5 channels\) beats of 8 channels x 60"):
+        LatentEncoder(fitted_aligner, modality="both").fit(mcg)
+    with pytest.raises(ValueError, match="MCG beats of 5 channels x 60 time samples.*got 5 x 50"):
+        LatentEncoder(fitted_aligner, modality="mcg").fit(mcg[..., :50])
+    encoder = LatentEncoder(fitted_aligner, modality="ecg").fit(ecg)
+    with pytest.raises(ValueError, match="ECG beats of 3 channels x 60 time samples.*got 5 x 60"):
+        encoder.transform(mcg)
+    with pytest.raises(ValueError, match="modality"):
+        LatentEncoder(fitted_aligner, modality="eeg").fit(ecg)
