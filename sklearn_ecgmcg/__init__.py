@@ -6,6 +6,7 @@ views of the heart with scikit-learn estimators backed by PyTorch via skorch.
 
 __version__ = "0.1.0.dev0"
 
+from .alignment import CrossModalAligner
 from .pretraining import ContrastivePretrainer
 
-__all__ = ["__version__", "ContrastivePretrainer"]
+__all__ = ["__version__", "ContrastivePretrainer", "CrossModalAligner"]

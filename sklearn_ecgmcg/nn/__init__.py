@@ -18,6 +18,7 @@ from ._losses import (
     clip_loss,
     group_contrastive_loss,
     info_nce_loss,
+    local_clip_loss,
     masked_reconstruction_loss,
     nt_xent_loss,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "clip_loss",
     "group_contrastive_loss",
     "info_nce_loss",
+    "local_clip_loss",
     "masked_reconstruction_loss",
     "nt_xent_loss",
 ]

@@ -11,6 +11,7 @@ from torch.nn import functional as F
 __all__ = [
     "info_nce_loss",
     "clip_loss",
+    "local_clip_loss",
     "nt_xent_loss",
     "group_contrastive_loss",
     "masked_reconstruction_loss",
@@ -19,7 +20,7 @@ __all__ = [
 ]
 
 
-def info_nce_loss(query, key, temperature=0.1):
+def info_nce_loss(query, key, temperature=0.1, groups=None):
     """One-directional InfoNCE: row ``i`` of ``key`` is the positive of row ``i`` of ``query``.
 
     Parameters
@@ -28,6 +29,10 @@ def info_nce_loss(query, key, temperature=0.1):
         Embeddings; the other ``n - 1`` rows of ``key`` are the negatives.
     temperature : float or Tensor
         Softmax temperature (> 0).
+    groups : Tensor of shape (n,) or None, default=None
+        Integer group (subject) id of each row. When given, rows of ``key`` that
+        share the query's group (other than its positive) are left out of the
+        negatives, so near-duplicates of the same subject are not pushed apart.
 
     Returns
     -------
@@ -36,10 +41,13 @@ def info_nce_loss(query, key, temperature=0.1):
     """
     logits = F.normalize(query, dim=-1) @ F.normalize(key, dim=-1).T / temperature
     targets = torch.arange(query.shape[0], device=query.device)
+    if groups is not None:
+        same_group = (groups[:, None] == groups[None, :]) & (targets[:, None] != targets[None, :])
+        logits = logits.masked_fill(same_group, float("-inf"))
     return F.cross_entropy(logits, targets)
 
 
-def clip_loss(z_a, z_b, temperature=0.1):
+def clip_loss(z_a, z_b, temperature=0.1, groups=None):
     """Symmetric InfoNCE (CLIP) loss: the mean of both directions' cross-entropy.
 
     Parameters
@@ -48,12 +56,38 @@ def clip_loss(z_a, z_b, temperature=0.1):
         Paired embeddings of two modalities (row ``i`` of each is the same beat).
     temperature : float or Tensor
         Softmax temperature (> 0).
+    groups : Tensor of shape (n,) or None, default=None
+        Subject id of each pair; see :func:`info_nce_loss`.
 
     Returns
     -------
     loss : Tensor (scalar)
     """
-    return 0.5 * (info_nce_loss(z_a, z_b, temperature) + info_nce_loss(z_b, z_a, temperature))
+    return 0.5 * (
+        info_nce_loss(z_a, z_b, temperature, groups) + info_nce_loss(z_b, z_a, temperature, groups)
+    )
+
+
+def local_clip_loss(local_a, local_b, temperature=0.1):
+    """Symmetric InfoNCE over sub-beat windows (PTACL-style local alignment).
+
+    Window ``w`` of beat ``i`` in one modality is the positive of window ``w`` of
+    beat ``i`` in the other; every other (beat, window) pair of the batch, including
+    the other windows of the same beat, is a negative. So the embeddings must tell
+    both beats and phases of the beat (P wave, QRS, ST-T) apart.
+
+    Parameters
+    ----------
+    local_a, local_b : Tensor of shape (n, n_windows, d)
+        Window embeddings of two modalities, paired by beat and window.
+    temperature : float or Tensor
+        Softmax temperature (> 0).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+    """
+    return clip_loss(local_a.flatten(0, 1), local_b.flatten(0, 1), temperature)
 
 
 def nt_xent_loss(z1, z2, temperature=0.1):

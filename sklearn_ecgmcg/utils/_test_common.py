@@ -24,6 +24,19 @@ def estimator_instances():
             device="cpu",
         )
     ]
+    from sklearn_ecgmcg.alignment import CrossModalAligner
+
+    tiny = {"width": 4, "blocks": (1,)}
+    instances += [
+        CrossModalAligner(
+            ecg_encoder_params=tiny,
+            mcg_encoder_params=tiny,
+            embedding_dim=4,
+            max_epochs=1,
+            batch_size=16,
+            device="cpu",
+        )
+    ]
     return instances
 
 
@@ -70,6 +83,7 @@ EXPECTED_FAILED_CHECKS["BeatSegmenter"] = {
 }
 
 EXPECTED_FAILED_CHECKS["ContrastivePretrainer"] = {**SIGNAL_INPUT_CHECKS}
+EXPECTED_FAILED_CHECKS["CrossModalAligner"] = {**SIGNAL_INPUT_CHECKS}
 
 
 def expected_failed_checks(estimator):

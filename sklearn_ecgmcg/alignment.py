@@ -1,0 +1,712 @@
+"""Stage 2: contrastive ECG <-> MCG alignment into a shared latent (:class:`CrossModalAligner`)."""
+
+import copy
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from skorch import NeuralNet
+
+from ._base import BaseTorchEstimator, resolve_device, seeded_torch
+from .metrics import retrieval_accuracy
+from .nn import ENCODER_PRESETS, ProjectionHead, clip_loss, local_clip_loss, make_encoder
+from .pretraining import ContrastivePretrainer
+from .utils import check_paired_signals, check_signals
+
+__all__ = ["CrossModalAligner"]
+
+# Sub-beat windows of the local loss, in seconds relative to the R peak.
+DEFAULT_LOCAL_WINDOWS = {"P": (-0.20, -0.05), "QRS": (-0.05, 0.06), "ST-T": (0.06, 0.40)}
+
+
+class _Standardize(nn.Module):
+    """Per-channel ``(x - mean) / scale`` with the statistics stored as buffers."""
+
+    def __init__(self, mean, scale):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32)[None, :, None])
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32)[None, :, None])
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
+class _Tower(nn.Module):
+    """Scaling, encoder and projection head of one modality.
+
+    ``forward(x)`` returns the (unnormalised) point in the shared space;
+    ``forward_local(x, bounds)`` also returns one projected embedding per
+    sub-beat window of the encoder's feature map, ``(n, n_windows, d)``.
+    """
+
+    def __init__(self, scale, encoder, head, local_head=None, frozen=False):
+        super().__init__()
+        self.scale = scale
+        self.encoder = encoder
+        self.head = head
+        self.local_head = local_head
+        self.frozen = frozen
+        if frozen:
+            self.encoder.requires_grad_(False)
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen:  # a frozen encoder also keeps its batch-norm statistics
+            self.encoder.eval()
+        return self
+
+    def forward(self, x):
+        return self.head(self.encoder(self.scale(x)))
+
+    def forward_local(self, x, bounds):
+        features = self.encoder.forward_features(self.scale(x))
+        z = self.head(self.encoder.pool(features))
+        n_steps = features.shape[-1]
+        windows = []
+        for start, stop in bounds:
+            first = min(int(math.floor(start * n_steps)), n_steps - 1)
+            last = max(int(math.ceil(stop * n_steps)), first + 1)
+            windows.append(features[..., first:last].mean(dim=-1))
+        return z, self.local_head(torch.stack(windows, dim=1))
+
+
+class _AlignmentModule(nn.Module):
+    """Both towers and the (fixed or learnable, bounded) temperature."""
+
+    def __init__(self, ecg_tower, mcg_tower, temperature, learn_temperature, bounds, window_bounds):
+        super().__init__()
+        self.ecg_tower = ecg_tower
+        self.mcg_tower = mcg_tower
+        self.log_bounds = (math.log(bounds[0]), math.log(bounds[1]))
+        fraction = (math.log(temperature) - self.log_bounds[0]) / (
+            self.log_bounds[1] - self.log_bounds[0]
+        )
+        logit = math.log(fraction / (1 - fraction)) if learn_temperature else 0.0
+        self.temperature_logit = nn.Parameter(
+            torch.tensor(logit), requires_grad=learn_temperature
+        )
+        self.fixed_temperature = None if learn_temperature else float(temperature)
+        self.window_bounds = window_bounds
+
+    def temperature(self):
+        """log T = log T_min + (log T_max - log T_min) * sigmoid(logit): always in bounds."""
+        if self.fixed_temperature is not None:
+            return self.fixed_temperature
+        low, high = self.log_bounds
+        return torch.exp(low + (high - low) * torch.sigmoid(self.temperature_logit))
+
+    def forward(self, ecg, mcg):
+        if self.window_bounds is None:
+            return self.ecg_tower(ecg), self.mcg_tower(mcg), self.temperature(), None, None
+        z_ecg, local_ecg = self.ecg_tower.forward_local(ecg, self.window_bounds)
+        z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
+        return z_ecg, z_mcg, self.temperature(), local_ecg, local_mcg
+
+
+class _AlignmentCriterion(nn.Module):
+    """Symmetric InfoNCE on the beats plus ``local_weight`` x the window InfoNCE.
+
+    ``y_true`` holds subject codes when same-subject negatives are dropped.
+    """
+
+    def __init__(self, local_weight, use_groups):
+        super().__init__()
+        self.local_weight = local_weight
+        self.use_groups = use_groups
+
+    def forward(self, y_pred, y_true):
+        z_ecg, z_mcg, temperature, local_ecg, local_mcg = y_pred
+        groups = y_true if self.use_groups else None
+        loss = clip_loss(z_ecg, z_mcg, temperature, groups)
+        if local_ecg is not None:
+            loss = loss + self.local_weight * local_clip_loss(local_ecg, local_mcg, temperature)
+        return loss
+
+
+def _channel_stats(signals):
+    """Per-channel mean and standard deviation over samples and time (std 0 -> 1)."""
+    mean = signals.mean(axis=(0, 2), dtype=np.float64)
+    scale = signals.std(axis=(0, 2), dtype=np.float64)
+    scale[~(scale > 0)] = 1.0
+    return mean, scale
+
+
+def _as_mcg_signal(y):
+    """A 1-D ``y`` is read as one value per sample: a one-sample, one-channel signal."""
+    if y is None:
+        raise ValueError(
+            "CrossModalAligner requires y to be passed, but the target y is None: "
+            "pass the paired MCG beats as y (fit(ecg, mcg))."
+        )
+    if not hasattr(y, "__len__") and not hasattr(y, "__array__"):
+        return y  # check_signals words the error
+    array = np.asarray(y)
+    return array[:, None] if array.ndim == 1 else y
+
+
+class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+    """Contrastive alignment of ECG and MCG beats into one shared latent (stage 2).
+
+    Two towers, one per modality, each an encoder followed by a projection head,
+    map ECG and MCG beats into a shared ``embedding_dim`` space. They are trained
+    with the symmetric InfoNCE (CLIP) loss: the ECG and MCG of the same beat are
+    pulled together, the other beats of the batch pushed apart. An optional local
+    loss aligns sub-beat windows (P wave, QRS, ST-T) as in PTACL.
+
+    Parameters
+    ----------
+    ecg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"}, callable or \
+            ContrastivePretrainer, default="resnet1d"
+        ECG tower. A preset name or factory (see
+        :func:`sklearn_ecgmcg.nn.make_encoder`) builds a fresh encoder. A
+        :class:`~sklearn_ecgmcg.ContrastivePretrainer` initialises the tower with its
+        encoder's weights (a deep copy: the pretrainer is never modified):
+
+        - fitted, wrap it in :class:`sklearn.frozen.FrozenEstimator` so that
+          :func:`~sklearn.base.clone` (and so grid search) keeps it fitted; an
+          unwrapped fitted pretrainer is used as is in this ``fit``;
+        - unfitted, a clone of it is first fitted on ``X`` (with ``groups``) and
+          kept as :attr:`ecg_pretrainer_`; the object passed stays unfitted.
+
+        The pretrained tower receives ``X`` as the pretrainer did (not
+        standardised, whatever ``standardize`` says); it is fine-tuned, or kept
+        fixed with ``freeze_ecg=True``. ``"mlp"`` is meant for feature input ``X`` of
+        shape ``(n_samples, n_features)`` (read as one channel, flattened), such as
+        the embeddings of a frozen stage-1 step in a pipeline (locked-tower
+        alignment).
+    mcg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"} or callable, \
+            default="resnet1d"
+        MCG tower's encoder preset or factory.
+    ecg_encoder_params, mcg_encoder_params : dict or None, default=None
+        Keyword arguments overriding the presets' (e.g. ``{"width": 32}``). Not
+        used for a pretrained ECG tower.
+    embedding_dim : int, default=64
+        Size of the shared latent (the projection heads' output). Fresh encoders
+        output ``embedding_dim`` features too.
+    temperature : float, default=0.1
+        Softmax temperature of the InfoNCE loss; with ``learn_temperature=True``,
+        its initial value.
+    learn_temperature : bool, default=False
+        Learn the temperature with the towers (as CLIP does), parameterised as
+        ``log T = log T_min + (log T_max - log T_min) * sigmoid(w)`` so it stays
+        strictly inside ``temperature_bounds``; it has no weight decay. The final
+        value is :attr:`temperature_`.
+    temperature_bounds : tuple of (float, float), default=(0.01, 1.0)
+        ``(T_min, T_max)`` of the learnable temperature; ``temperature`` must lie
+        strictly between them.
+    freeze_ecg : bool, default=False
+        Keep the ECG encoder fixed (weights and batch-norm statistics); its
+        projection head is still trained. Typical with a pretrained tower.
+    standardize : bool, default=True
+        Scale each modality inside the towers: per channel, subtract the mean and
+        divide by the standard deviation over the training beats and time. ECG (mV)
+        and MCG (pT) differ by orders of magnitude, so this matters for fresh
+        towers. The statistics are fitted attributes (``ecg_mean_``, ...), applied
+        at ``transform`` too. A pretrained ECG tower is never standardised.
+    same_subject_negatives : bool, default=True
+        Used only when ``groups`` is passed to :meth:`fit`. If False, other beats
+        of the same subject in a batch are left out of the negatives (their
+        ECG/MCG look nearly alike, so pushing them apart fights the data; this
+        favours subject-level over beat-level retrieval). If True, ``groups``
+        only reaches an unfitted pretrainer.
+    local_weight : float, default=0.0
+        Weight of the local loss: each beat's encoder feature map is averaged over
+        the sub-beat windows of ``local_windows``, projected by a per-modality
+        head, and window ``w`` of a beat is contrasted against every other (beat,
+        window) of the batch across modalities (:func:`sklearn_ecgmcg.nn.local_clip_loss`).
+        Needs encoders with a temporal feature map (``"resnet1d"``, ``"transformer"``;
+        not ``"mlp"``).
+    local_windows : dict of str to (float, float) or None, default=None
+        Sub-beat windows ``name -> (start, stop)`` in seconds relative to the R
+        peak. ``None``: P ``(-0.20, -0.05)``, QRS ``(-0.05, 0.06)``, ST-T
+        ``(0.06, 0.40)``. Windows are clipped to the beat window and mapped to the
+        encoder's feature steps in proportion.
+    sfreq : float, default=500.0
+        Sampling rate of the beats in Hz (locates the local windows).
+    tmin : float, default=-0.25
+        Start of the beat window relative to the R peak in seconds (as in
+        :class:`~sklearn_ecgmcg.preprocessing.BeatSegmenter`).
+    max_epochs : int, default=20
+        Passes over the training pairs. 0 returns the untrained towers (random or
+        pretrained initialisation), a baseline.
+    batch_size : int, default=64
+        Mini-batch size for training and inference; each batch supplies the
+        negatives. The last incomplete training batch of an epoch is dropped.
+    lr : float, default=1e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-4
+        AdamW decoupled weight decay.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Training device; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation and shuffling (and an unfitted pretrainer's fit, via
+        its own ``random_state``).
+    verbose : int, default=0
+        0 silent, 1 a progress bar and a per-epoch loss table.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (shallow-copied at ``fit``); monitor ``"train_loss"``.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_.ecg_tower`` and ``.mcg_tower`` are the towers.
+    ecg_pretrainer_ : ContrastivePretrainer or None
+        The fitted pretrainer whose encoder initialised the ECG tower.
+    temperature_ : float
+        Temperature at the end of training.
+    ecg_mean_, ecg_scale_ : ndarray of shape (n_channels_in_,) or None
+        ECG standardisation (None when not standardised).
+    mcg_mean_, mcg_scale_ : ndarray of shape (n_mcg_channels_,) or None
+        MCG standardisation.
+    n_channels_in_, n_times_in_ : int
+        ECG shape seen at ``fit``.
+    n_features_in_ : int
+        ``n_channels_in_ * n_times_in_``.
+    n_mcg_channels_, n_mcg_times_ : int
+        MCG shape seen at ``fit``.
+    n_epochs_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Training loss per epoch.
+
+    See Also
+    --------
+    sklearn_ecgmcg.ContrastivePretrainer : Stage-1 ECG pretraining.
+    sklearn.cross_decomposition.PLSCanonical : Linear counterpart.
+    sklearn_ecgmcg.metrics.retrieval_report : Retrieval metrics on the latents.
+
+    Notes
+    -----
+    Latents are L2-normalised points of the shared space (the loss compares them
+    by cosine). :meth:`fit_transform` returns the ECG latent only, unlike
+    ``PLSCanonical``, so the aligner can sit inside a :class:`~sklearn.pipeline.Pipeline`;
+    ``transform(X, y)`` returns both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ecgmcg import CrossModalAligner
+    >>> rng = np.random.default_rng(0)
+    >>> ecg = rng.standard_normal((32, 12, 100)).astype("float32")
+    >>> mcg = rng.standard_normal((32, 36, 100)).astype("float32")
+    >>> aligner = CrossModalAligner(embedding_dim=8, max_epochs=1, batch_size=16,
+    ...                             random_state=0).fit(ecg, mcg)
+    >>> aligner.transform(ecg).shape
+    (32, 8)
+    >>> z_ecg, z_mcg = aligner.transform(ecg, mcg)
+    >>> 0.0 <= aligner.score(ecg, mcg) <= 1.0
+    True
+    """
+
+    _parameter_constraints = {
+        **{
+            key: value
+            for key, value in BaseTorchEstimator._parameter_constraints.items()
+            if key != "encoder"
+        },
+        "ecg_encoder": [
+            StrOptions(set(ENCODER_PRESETS)),
+            callable,
+            HasMethods(["fit", "transform"]),
+        ],
+        "mcg_encoder": [StrOptions(set(ENCODER_PRESETS)), callable],
+        "ecg_encoder_params": [dict, None],
+        "mcg_encoder_params": [dict, None],
+        "learn_temperature": ["boolean"],
+        "temperature_bounds": [tuple],
+        "freeze_ecg": ["boolean"],
+        "standardize": ["boolean"],
+        "same_subject_negatives": ["boolean"],
+        "local_weight": [Interval(Real, 0, None, closed="left")],
+        "local_windows": [dict, None],
+        "sfreq": [Interval(Real, 0, None, closed="neither")],
+        "tmin": [Real],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        ecg_encoder="resnet1d",
+        mcg_encoder="resnet1d",
+        *,
+        ecg_encoder_params=None,
+        mcg_encoder_params=None,
+        embedding_dim=64,
+        temperature=0.1,
+        learn_temperature=False,
+        temperature_bounds=(0.01, 1.0),
+        freeze_ecg=False,
+        standardize=True,
+        same_subject_negatives=True,
+        local_weight=0.0,
+        local_windows=None,
+        sfreq=500.0,
+        tmin=-0.25,
+        max_epochs=20,
+        batch_size=64,
+        lr=1e-3,
+        weight_decay=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.ecg_encoder = ecg_encoder
+        self.mcg_encoder = mcg_encoder
+        self.ecg_encoder_params = ecg_encoder_params
+        self.mcg_encoder_params = mcg_encoder_params
+        self.embedding_dim = embedding_dim
+        self.temperature = temperature
+        self.learn_temperature = learn_temperature
+        self.temperature_bounds = temperature_bounds
+        self.freeze_ecg = freeze_ecg
+        self.standardize = standardize
+        self.same_subject_negatives = same_subject_negatives
+        self.local_weight = local_weight
+        self.local_windows = local_windows
+        self.sfreq = sfreq
+        self.tmin = tmin
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, groups=None):
+        """Align ECG ``X`` and MCG ``y`` beats, paired by index.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+            ECG beats (a 2-D array is one channel, or feature vectors for the
+            ``"mlp"`` tower).
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times) or \
+                (n_samples, n_mcg_times)
+            MCG beats; ``y[i]`` is the same heartbeat as ``X[i]``. A 1-D ``y`` is
+            read as one value per beat (a one-sample signal), which only keeps
+            scikit-learn's generic tools working.
+        groups : array-like of shape (n_samples,), default=None
+            Subject id of each pair. Used when ``same_subject_negatives=False`` and
+            by an unfitted pretrainer; otherwise ignored. With metadata routing,
+            request it with ``set_fit_request(groups=True)``.
+
+        Returns
+        -------
+        self : CrossModalAligner
+        """
+        X, y = check_paired_signals(
+            X, _as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
+        )
+        if len(X) < 2:
+            raise ValueError(
+                f"CrossModalAligner needs at least 2 paired beats; got n_samples = {len(X)} "
+                "(1 sample has no negatives for the contrastive loss)."
+            )
+        X = self._validate_signals(X, reset=True)
+        self.n_mcg_channels_, self.n_mcg_times_ = y.shape[1:]
+        codes = self._group_codes(groups, len(X))
+        self._check_temperature()
+        window_bounds = self._window_bounds() if self.local_weight > 0 else None
+
+        ecg_encoder, self.ecg_pretrainer_ = self._ecg_encoder(X, groups)
+        pretrained = self.ecg_pretrainer_ is not None
+        self.ecg_mean_, self.ecg_scale_ = (
+            _channel_stats(X) if self.standardize and not pretrained else (None, None)
+        )
+        self.mcg_mean_, self.mcg_scale_ = _channel_stats(y) if self.standardize else (None, None)
+
+        def build_module():
+            fresh_ecg = ecg_encoder if ecg_encoder is not None else make_encoder(
+                self.ecg_encoder, self.n_channels_in_, self.n_times_in_, self.embedding_dim,
+                self.ecg_encoder_params,
+            )
+            fresh_mcg = make_encoder(
+                self.mcg_encoder, self.n_mcg_channels_, self.n_mcg_times_, self.embedding_dim,
+                self.mcg_encoder_params,
+            )
+            return _AlignmentModule(
+                self._tower(fresh_ecg, self.ecg_mean_, self.ecg_scale_, X.shape, self.freeze_ecg,
+                            window_bounds),
+                self._tower(fresh_mcg, self.mcg_mean_, self.mcg_scale_, y.shape, False,
+                            window_bounds),
+                self.temperature, self.learn_temperature, self.temperature_bounds, window_bounds,
+            )
+
+        criterion = _AlignmentCriterion(self.local_weight, codes is not None)
+        self._fit_net(
+            build_module,
+            criterion,
+            {"ecg": X, "mcg": y},
+            codes,
+            optimizer__param_groups=[("temperature_logit", {"weight_decay": 0.0})],
+        )
+        if self.max_epochs > 0:
+            self._recalibrate_batch_norm(X, y)
+        temperature = self.net_.module_.temperature()
+        self.temperature_ = float(temperature.detach() if torch.is_tensor(temperature) else temperature)
+        return self
+
+    def _recalibrate_batch_norm(self, X, y):
+        """Re-estimate batch-norm statistics of the trained towers ("precise BN").
+
+        The running averages lag behind weights that moved during the last epochs;
+        with few batches per epoch the lag costs much retrieval accuracy at
+        inference. One pass without gradients over shuffled training batches (in
+        training mode, cumulative average) replaces them. A frozen encoder stays in
+        evaluation mode and keeps its statistics.
+        """
+        module = self.net_.module_.train()
+        norms = [
+            m for m in module.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training
+        ]
+        if not norms:
+            return module.eval()
+        momenta = [norm.momentum for norm in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None
+        device = self.net_.device
+        batch_size = min(self.batch_size, len(X))
+        # Shuffled like the training batches, so batch statistics match training's.
+        order = np.random.default_rng(0).permutation(len(X))
+        with torch.no_grad():
+            for start in range(0, len(X) - batch_size + 1, batch_size):
+                rows = np.sort(order[start : start + batch_size])
+                module.ecg_tower(torch.tensor(X[rows], device=device))
+                module.mcg_tower(torch.tensor(y[rows], device=device))
+        for norm, momentum in zip(norms, momenta):
+            norm.momentum = momentum
+        module.eval()
+
+    def _fit_net(self, build_module, criterion, X, y=None, **net_params):
+        """As the base; ``max_epochs=0`` initialises the towers without training."""
+        if self.max_epochs > 0:
+            return super()._fit_net(build_module, criterion, X, y, **net_params)
+        device = resolve_device(self.device)
+        with seeded_torch(self._seed(), device):
+            module = build_module()
+        self.net_ = NeuralNet(
+            module=module, criterion=criterion, batch_size=self.batch_size, device=device
+        ).initialize()
+        self.n_epochs_, self.loss_curve_ = 0, []
+        return self
+
+    def _check_temperature(self):
+        if not self.learn_temperature:
+            return
+        bounds = self.temperature_bounds
+        if not (
+            len(bounds) == 2
+            and all(isinstance(b, Real) for b in bounds)
+            and 0 < bounds[0] < self.temperature < bounds[1]
+        ):
+            raise ValueError(
+                "With learn_temperature=True, temperature_bounds must be (T_min, T_max) "
+                f"with 0 < T_min < temperature < T_max; got temperature_bounds={bounds!r} "
+                f"and temperature={self.temperature!r}."
+            )
+
+    def _group_codes(self, groups, n_samples):
+        if groups is None or self.same_subject_negatives:
+            return None
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(
+                f"groups must have shape ({n_samples},), one subject id per pair; "
+                f"got {groups.shape}."
+            )
+        return np.unique(groups, return_inverse=True)[1].astype(np.int64)
+
+    def _window_bounds(self):
+        """Local windows as fractions ``(start, stop)`` of the beat window."""
+        duration = self.n_times_in_ / self.sfreq
+        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
+        bounds = []
+        for name, (start, stop) in windows.items():
+            first = max(0.0, (start - self.tmin) / duration)
+            last = min(1.0, (stop - self.tmin) / duration)
+            if not first < last:
+                raise ValueError(
+                    f"Local window {name!r} ({start}, {stop}) s lies outside the beat window "
+                    f"[{self.tmin}, {self.tmin + duration:.3f}] s (tmin={self.tmin}, "
+                    f"{self.n_times_in_} samples at sfreq={self.sfreq} Hz)."
+                )
+            bounds.append((first, last))
+        return bounds
+
+    def _ecg_encoder(self, X, groups):
+        """Return ``(encoder copy, fitted pretrainer)``, or ``(None, None)`` for a preset."""
+        pretrainer = self.ecg_encoder
+        if isinstance(pretrainer, str) or not hasattr(pretrainer, "fit"):
+            return None, None
+        if isinstance(pretrainer, FrozenEstimator):
+            pretrainer = pretrainer.estimator
+        if not isinstance(pretrainer, ContrastivePretrainer):
+            raise TypeError(
+                "ecg_encoder must be a preset name, an encoder factory, or a "
+                f"ContrastivePretrainer (optionally in a FrozenEstimator); got {pretrainer!r}."
+            )
+        if not hasattr(pretrainer, "net_"):
+            pretrainer = clone(pretrainer).fit(X, groups=groups)
+        expected = (pretrainer.n_channels_in_, pretrainer.n_times_in_)
+        if expected != (self.n_channels_in_, self.n_times_in_):
+            raise ValueError(
+                f"The pretrained ECG encoder was fitted on {expected[0]} channel(s) x "
+                f"{expected[1]} time samples, but X has {self.n_channels_in_} x "
+                f"{self.n_times_in_}."
+            )
+        return copy.deepcopy(pretrainer.encoder_).cpu(), pretrainer
+
+    def _tower(self, encoder, mean, scale, shape, frozen, window_bounds):
+        scaler = nn.Identity() if mean is None else _Standardize(mean, scale)
+        with torch.no_grad():
+            was_training = encoder.training
+            out_dim = encoder.eval()(torch.zeros((2, *shape[1:]))).shape[-1]
+            encoder.train(was_training)
+        head = ProjectionHead(out_dim, self.embedding_dim)
+        local_head = None
+        if window_bounds is not None:
+            if not (hasattr(encoder, "forward_features") and hasattr(encoder, "pool")):
+                raise TypeError(
+                    "local_weight > 0 needs encoders with forward_features() and pool(); "
+                    f"{type(encoder).__name__} has not."
+                )
+            if isinstance(encoder, ENCODER_PRESETS["mlp"][0]):
+                raise ValueError(
+                    'local_weight > 0 needs a temporal feature map; the "mlp" encoder has '
+                    "none. Use a convolutional or transformer encoder, or local_weight=0."
+                )
+            local_head = ProjectionHead(encoder.n_features, self.embedding_dim)
+        return _Tower(scaler, encoder, head, local_head, frozen)
+
+    # ------------------------------------------------------------ inference
+    def transform(self, X, y=None):
+        """Embed ECG (and MCG) beats into the shared latent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+            ECG beats shaped as at ``fit``.
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
+            MCG beats shaped as at ``fit``, paired with ``X``.
+
+        Returns
+        -------
+        z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised ECG latent; returned alone when ``y`` is None.
+        z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised MCG latent, returned as ``(z_ecg, z_mcg)`` when ``y`` is given.
+        """
+        if y is None:
+            return self.encode(ecg=X)
+        check_is_fitted(self, "net_")
+        X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))
+        return self.encode(ecg=X), self.encode(mcg=y)
+
+    def fit_transform(self, X, y, groups=None):
+        """Fit, then return the ECG latent of ``X`` (not a pair, unlike ``PLSCanonical``).
+
+        Parameters
+        ----------
+        X, y, groups
+            See :meth:`fit`.
+
+        Returns
+        -------
+        z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
+        """
+        return self.fit(X, y, groups=groups).transform(X)
+
+    def encode(self, ecg=None, mcg=None):
+        """ECG-only, MCG-only or fused latent.
+
+        Parameters
+        ----------
+        ecg : array-like of shape (n_samples, n_channels, n_times), default=None
+            ECG beats.
+        mcg : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
+            MCG beats.
+
+        Returns
+        -------
+        latent : ndarray of float32, shape (n_samples, embedding_dim)
+            The L2-normalised latent of the modality given; with both, the fused
+            latent: the normalised mean of the two unit latents.
+        """
+        check_is_fitted(self, "net_")
+        if ecg is None and mcg is None:
+            raise ValueError("encode needs ecg, mcg or both; got neither.")
+        latents = []
+        if ecg is not None:
+            latents.append(self._embed(ecg, self.net_.module_.ecg_tower))
+        if mcg is not None:
+            latents.append(self._embed_mcg(mcg))
+        if len(latents) == 2 and len(latents[0]) != len(latents[1]):
+            raise ValueError(
+                "ecg and mcg must hold the same number of paired beats; got "
+                f"{len(latents[0])} and {len(latents[1])}."
+            )
+        fused = np.mean([_unit(z) for z in latents], axis=0)
+        return _unit(fused)
+
+    def score(self, X, y):
+        """Top-1 ECG -> MCG retrieval accuracy on the given pairs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times)
+            ECG beats (the queries).
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
+            Paired MCG beats (the gallery).
+
+        Returns
+        -------
+        accuracy : float
+            Fraction of ECG beats whose most similar MCG latent (cosine) is their
+            own pair; chance is ``1 / n_samples``.
+        """
+        z_ecg, z_mcg = self.transform(X, y)
+        return retrieval_accuracy(z_ecg, z_mcg, k=1)
+
+    def _embed_mcg(self, mcg):
+        mcg = check_signals(_as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)
+        shape = mcg.shape[1:]
+        if shape != (self.n_mcg_channels_, self.n_mcg_times_):
+            raise ValueError(
+                f"The MCG has {shape[0]} channel(s) x {shape[1]} time samples, but "
+                f"CrossModalAligner was fitted on {self.n_mcg_channels_} x "
+                f"{self.n_mcg_times_}."
+            )
+        tower = self.net_.module_.mcg_tower.eval()
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, len(mcg), self.batch_size):
+                batch = torch.tensor(mcg[start : start + self.batch_size], device=self.net_.device)
+                outputs.append(tower(batch).float().cpu().numpy())
+        return np.concatenate(outputs)
+
+    @property
+    def _n_features_out(self):
+        return self.embedding_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _unit(z):
+    return (z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)).astype(np.float32)
