@@ -275,3 +275,41 @@ def test_ptbxl_heart_rates_are_physiological(ptbxl_path):
     assert np.mean((heart_rate >= 30) & (heart_rate <= 200)) >= 0.95
     assert len(result.empty_records) == 0
     assert result.y.shape[0] == result.X.shape[0]
+
+
+# --- simulated paired ECG + MCG (true R peaks known) -------------------------
+
+
+@pytest.fixture(scope="module")
+def paired():
+    from sklearn_ecgmcg.datasets import simulate_paired_recordings
+
+    return simulate_paired_recordings(
+        n_subjects=6, duration=10.0, sfreq=SFREQ, noise="shielded", random_state=0
+    )
+
+
+@pytest.mark.parametrize("modality, detector", [("ecg", "xqrs"), ("mcg", "rms")])
+def test_detection_f1_on_simulated_recordings(paired, modality, detector):
+    """F1 >= 0.99 within 10 ms; peaks within 0.1 s of a record edge (QRS cut by the
+    edge, no beat window possible) are not scored."""
+    X = paired[modality]
+    found = detect_r_peaks(X, sfreq=SFREQ)  # "auto": 12 ECG leads -> xqrs, 36 MCG -> rms
+    for auto, chosen in zip(found, detect_r_peaks(X, sfreq=SFREQ, detector=detector)):
+        np.testing.assert_array_equal(auto, chosen)
+    f1 = _r_peak_f1(paired.r_peaks, found, sfreq=SFREQ, n_times=X.shape[-1], margin=0.1)
+    assert f1 >= 0.99
+
+
+def test_ecg_and_mcg_beats_line_up_sample_for_sample(paired):
+    X_beats, y_beats = BeatSegmenter(sfreq=SFREQ).fit_resample(paired.ecg, paired.mcg)
+    seg = BeatSegmenter(sfreq=SFREQ)
+    _, clean_mcg = seg.fit_resample(paired.ecg, paired.mcg_clean)
+    assert X_beats.shape[0] == y_beats.shape[0] == clean_mcg.shape[0]
+    assert y_beats.shape[1:] == (paired.mcg.shape[1], N_WINDOW)
+    # the same instants cut both: each MCG beat is the MCG at the ECG's R peak
+    record, peak = seg.sample_indices_[-1], seg.peaks_[seg.sample_indices_[-1]][-1]
+    np.testing.assert_array_equal(y_beats[-1], paired.mcg[record, :, peak - N_BEFORE : peak + N_AFTER + 1])
+    # and the magnetic R peak sits at time 0 of the beats cut at the electric R peaks
+    mcg_peak = np.argmax(np.sqrt((clean_mcg**2).mean(axis=1)), axis=1)
+    assert np.mean(np.abs(mcg_peak - N_BEFORE) <= 5) >= 0.99
