@@ -668,11 +668,18 @@ def field_map_angle_error(
 
 
 def _paired_latents(estimator, X, y):
-    """``(ecg_latent, mcg_latent)`` from an aligner or a Pipeline ending in one."""
+    """``(ecg_latent, mcg_latent)`` from an aligner or a Pipeline through one.
+
+    In a Pipeline the aligner is the last step with ``transform``: steps after it
+    without one (a ``LatentProjector`` predicting virtual MCG) are not used.
+    """
     if isinstance(estimator, Pipeline):
-        if len(estimator) > 1:
-            X = estimator[:-1].transform(X)
-        estimator = estimator[-1]
+        n_steps = len(estimator)
+        while n_steps > 1 and not hasattr(estimator[n_steps - 1], "transform"):
+            n_steps -= 1
+        if n_steps > 1:
+            X = estimator[: n_steps - 1].transform(X)
+        estimator = estimator[n_steps - 1]
     latents = estimator.transform(X, y)
     if not (isinstance(latents, tuple) and len(latents) == 2):
         raise TypeError(
@@ -728,9 +735,11 @@ def make_retrieval_scorer(*, k=1, direction="ecg_to_mcg", level="beat", metric="
     The scorer calls ``estimator.transform(X, y)``, which must return
     ``(ecg_latent, mcg_latent)`` (as ``CrossModalAligner`` does, with ``X`` ECG
     and ``y`` MCG), and scores the top-``k`` retrieval accuracy on those pairs.
-    For a :class:`~sklearn.pipeline.Pipeline`, ``X`` goes through all steps but
-    the last, which must be the aligner (``y`` is passed to it untouched, as in
-    ``Pipeline.fit``).
+    For a :class:`~sklearn.pipeline.Pipeline`, ``X`` goes through the steps
+    before the aligner, which is the last step with ``transform`` (``y`` is passed
+    to it untouched, as in ``Pipeline.fit``); later steps without ``transform``,
+    such as a :class:`~sklearn_ecgmcg.LatentProjector`, are not used, so one
+    pipeline is scored for both retrieval and virtual MCG.
 
     Parameters
     ----------
