@@ -96,9 +96,20 @@ class NonFiniteLossGuard(Callback):
 
 
 def resolve_device(device):
-    """Map ``"auto"`` to ``"cuda"`` when a GPU is present, else ``"cpu"``."""
+    """Map ``"auto"`` to ``"cuda"`` when a GPU is present, else ``"cpu"``.
+
+    Raises
+    ------
+    ValueError
+        If a CUDA device is asked for and none is available.
+    """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine; "
+            'use device="auto" (CUDA when present, else CPU) or device="cpu".'
+        )
     return device
 
 

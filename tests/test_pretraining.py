@@ -10,6 +10,7 @@ import torch
 from optuna_integration import SkorchPruningCallback
 from sklearn.base import clone
 from skorch.callbacks import Callback, EarlyStopping
+from skorch.exceptions import DeviceWarning
 
 from sklearn_ecgmcg import ContrastivePretrainer
 from sklearn_ecgmcg._base import resolve_device
@@ -199,9 +200,23 @@ def test_verbose_output(X, capsys):
 def test_device_auto(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("auto") == "cpu"
+    assert resolve_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        resolve_device("cuda:0")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == "cuda"
-    assert resolve_device("cpu") == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_model_saved_from_cuda_loads_on_cpu(fitted, X):
+    # A net that was on CUDA pickles with device="cuda"; unpickled without CUDA, skorch
+    # maps it to the CPU (with a DeviceWarning) and transform must follow net_.device.
+    pretrainer = copy.deepcopy(fitted["simclr"])
+    pretrainer.net_.device = "cuda"
+    with pytest.warns(DeviceWarning, match="requested device .cuda. is not available"):
+        restored = pickle.loads(pickle.dumps(pretrainer))
+    assert str(restored.net_.device) == "cpu"
+    np.testing.assert_array_equal(restored.transform(X), fitted["simclr"].transform(X))
 
 
 def test_transform_before_fit_raises(X):
