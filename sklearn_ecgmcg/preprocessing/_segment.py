@@ -37,13 +37,13 @@ def _resolve_detector(detector, n_channels):
 
 
 def _bandpass(record, sfreq, l_freq, h_freq):
-    """Zero-phase 2nd-order band-pass of one record, the edge clipped to Nyquist.
+    """Zero-phase 4th-order band-pass of one record, the edge clipped to Nyquist.
 
     The record is padded by up to 1 s (mirrored) rather than sosfiltfilt's
     default few samples, so the high-pass transient does not fake a peak at the
     record edges.
     """
-    sos = design_filter(sfreq, l_freq, min(h_freq, 0.45 * sfreq), 2)
+    sos = design_filter(sfreq, l_freq, min(h_freq, 0.45 * sfreq), 4)
     pad = min(record.shape[-1] - 1, round(sfreq))
     return signal.sosfiltfilt(sos, record, axis=-1, padtype="even", padlen=pad)
 
