@@ -15,7 +15,8 @@ CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "is
 
 
 def _clean(**kwargs):
-    params = dict(beats_per_subject=1, noise="none", respiration=False, random_state=0)
+    params = dict(beats_per_subject=1, noise="none", respiration=False, random_state=0,
+                  dtype=np.float64)
     return make_paired_beats(**{**params, **kwargs})
 
 
@@ -190,7 +191,8 @@ def test_ischemic_t_wave_maps_are_non_dipolar_more_often():
 def by_condition():
     """Same seed, same subjects, one condition at a time (shielded noise)."""
     return {
-        c: make_paired_beats(n_subjects=8, beats_per_subject=1, conditions=[c], random_state=3)
+        c: make_paired_beats(n_subjects=8, beats_per_subject=1, conditions=[c], random_state=3,
+                             dtype=np.float64)
         for c in CONDITIONS
     }
 

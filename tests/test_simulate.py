@@ -29,7 +29,7 @@ def test_make_paired_beats_shapes_and_metadata(beats):
     assert beats.ch_names["ecg"][6] == "V1" and len(beats.ch_names["mcg"]) == 36
     assert "SIMULATED" in beats.DESCR and "Sameni" in beats.DESCR
     for key in ("ecg", "mcg", "dipole"):
-        assert np.isfinite(beats[key]).all()
+        assert np.isfinite(beats[key]).all() and beats[key].dtype == np.float32
     assert not np.allclose(beats.mcg, beats.mcg_clean)
 
 
@@ -40,6 +40,16 @@ def test_layouts_change_channel_counts():
     )
     assert data.ecg.shape[1] == 32 and data.electrode_positions.shape == (32, 3)
     assert data.mcg.shape[1] == 64 and len(data.mcg_ch_names) == 64
+
+
+def test_dtype_float64_and_bad_dtype():
+    data = make_paired_beats(n_subjects=1, beats_per_subject=1, dtype=np.float64,
+                             random_state=0)
+    assert data.ecg.dtype == data.mcg_clean.dtype == data.dipole.dtype == np.float64
+    single = make_paired_beats(n_subjects=1, beats_per_subject=1, random_state=0)
+    np.testing.assert_allclose(single.mcg_clean, data.mcg_clean, rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="dtype"):
+        make_paired_beats(n_subjects=1, beats_per_subject=1, dtype=int)
 
 
 def test_noise_none_returns_clean_copies():
@@ -182,3 +192,37 @@ def test_mcg_from_ecg_on_real_ptbxl_record(ptbxl_path):
     assert out.mcg.shape == (1, 36, ecg.shape[-1])
     peak = np.abs(out.mcg_clean).max()
     assert 5.0 < peak < 300.0  # tens of pT
+
+
+def _noise_svd(record_noise):
+    centred = record_noise - record_noise.mean(axis=1, keepdims=True)
+    return np.linalg.svd(centred, compute_uv=False)
+
+
+def test_mcg_environmental_noise_is_low_rank_and_squid_noise_independent():
+    rec = simulate_paired_recordings(n_subjects=2, duration=8.0, noise="shielded",
+                                     random_state=0)
+    for noise in rec.mcg - rec.mcg_clean:
+        s = _noise_svd(noise)
+        # uniform field + 3 gradients: 4 components hold ~all the environmental power
+        assert (s[:4] ** 2).sum() / (s**2).sum() > 0.95
+        squid_rms = np.sqrt((s[4:] ** 2).sum() / noise.size)
+        assert 0.15 < squid_rms < 0.6  # shielded preset: 0.2-0.5 pT per channel
+
+
+def test_gradiometer_rejects_environmental_noise_and_unshielded_is_louder():
+    kwargs = dict(n_subjects=2, duration=6.0, random_state=0)
+    rms = {}
+    for noise in ("shielded", "unshielded"):
+        for sensor in ("magnetometer", "gradiometer"):
+            rec = simulate_paired_recordings(noise=noise, sensor=sensor, **kwargs)
+            rms[noise, sensor] = np.std(rec.mcg - rec.mcg_clean)
+    assert rms["shielded", "gradiometer"] < rms["shielded", "magnetometer"] / 3
+    assert rms["unshielded", "gradiometer"] < rms["unshielded", "magnetometer"] / 3
+    assert rms["unshielded", "magnetometer"] > 5 * rms["shielded", "magnetometer"]
+
+
+def test_ecg_noise_level_is_realistic():
+    rec = simulate_paired_recordings(n_subjects=3, duration=8.0, random_state=0)
+    noise_rms = np.std(rec.ecg - rec.ecg_clean, axis=(1, 2))
+    assert np.all((noise_rms > 0.03) & (noise_rms < 0.4))  # mostly baseline wander

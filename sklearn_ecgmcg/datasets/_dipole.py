@@ -97,7 +97,7 @@ def wrap_phase(phase):
     return (phase + np.pi) % (2.0 * np.pi) - np.pi
 
 
-def gaussian_sum(alpha, theta, width, phase, chunk=256):
+def gaussian_sum(alpha, theta, width, phase, chunk=256, dtype=np.float64):
     """Evaluate the Gaussian sums of many beats at once.
 
     Parameters
@@ -107,6 +107,8 @@ def gaussian_sum(alpha, theta, width, phase, chunk=256):
         Cardiac phase in rad, wrapped or not.
     chunk : int, default=256
         Beats evaluated together (bounds the ``(chunk, n_slots, n_times)`` temporary).
+    dtype : numpy dtype, default=np.float64
+        Of the output; the Gaussians are evaluated in float32 either way.
 
     Returns
     -------
@@ -114,7 +116,7 @@ def gaussian_sum(alpha, theta, width, phase, chunk=256):
         In mV.
     """
     n = alpha.shape[0]
-    out = np.zeros((n, 3, phase.shape[-1]))
+    out = np.zeros((n, 3, phase.shape[-1]), dtype=dtype)
     wrapped = wrap_phase(phase).astype(np.float32)
     two_pi = np.float32(2.0 * np.pi)
     for start in range(0, n, chunk):

@@ -59,14 +59,15 @@ ECG_LAYOUTS = ("12-lead", "bspm32")
 SENSOR_TYPES = ("magnetometer", "gradiometer")
 
 
-def matmul_chunked(left, right, chunk=256):
+def matmul_chunked(left, right, chunk=256, dtype=None):
     """``left @ right`` for a stack of ``right (n, K, T)``, in cache-sized chunks.
 
     ``left`` is ``(C, K)`` (shared) or ``(n, C, K)`` (one matrix per row). Much
-    faster than one broadcast ``matmul`` over thousands of small matrices.
+    faster than one broadcast ``matmul`` over thousands of small matrices. The
+    result has ``dtype`` (default: that of ``right``).
     """
     n = right.shape[0]
-    out = np.empty((n, left.shape[-2], right.shape[-1]))
+    out = np.empty((n, left.shape[-2], right.shape[-1]), dtype=dtype or right.dtype)
     for start in range(0, n, chunk):
         sl = slice(start, start + chunk)
         if left.ndim == 2:

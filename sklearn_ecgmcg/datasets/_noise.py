@@ -124,7 +124,8 @@ def spectral_shapes(n_times, sfreq, names):
     return shapes / np.where(variance > 0, variance, 1.0)[:, np.newaxis]
 
 
-def shaped_noise(rng, power, n_channels, n_times, repeats=1, chunk_size=2_000_000):
+def shaped_noise(rng, power, n_channels, n_times, repeats=1, chunk_size=2_000_000,
+                 dtype=np.float64):
     """Noise with a given power spectral density, synthesised in frequency.
 
     The real and imaginary parts of every rfft coefficient are independent,
@@ -144,6 +145,7 @@ def shaped_noise(rng, power, n_channels, n_times, repeats=1, chunk_size=2_000_00
         Independent segments per group.
     chunk_size : int, default=2_000_000
         Spectral coefficients drawn at once.
+    dtype : numpy dtype, default=np.float64
 
     Returns
     -------
@@ -159,7 +161,7 @@ def shaped_noise(rng, power, n_channels, n_times, repeats=1, chunk_size=2_000_00
         gain[:, -2] *= np.sqrt(2.0)
         gain[:, -1] = 0.0
     gain = gain.astype(np.float32)[:, np.newaxis, np.newaxis, :]
-    out = np.empty((n_groups * repeats, n_channels, n_times))
+    out = np.empty((n_groups * repeats, n_channels, n_times), dtype=dtype)
     step = max(1, chunk_size // (repeats * n_channels * 2 * n_freqs))
     for start in range(0, n_groups, step):
         stop = min(start + step, n_groups)
@@ -196,7 +198,8 @@ def environment_patterns(sensor_positions, sensor, baseline, centre):
     return patterns
 
 
-def mcg_noise(rng, preset, sensor_positions, sensor, baseline, t_ref, tau, sfreq, mains_freq):
+def mcg_noise(rng, preset, sensor_positions, sensor, baseline, t_ref, tau, sfreq, mains_freq,
+              dtype=np.float64):
     """MCG noise in pT: low-rank environment plus independent SQUID noise.
 
     Parameters
@@ -210,6 +213,7 @@ def mcg_noise(rng, preset, sensor_positions, sensor, baseline, t_ref, tau, sfreq
         Absolute start time of every segment; groups are subjects or records.
     tau : ndarray of shape (n_times,)
     sfreq, mains_freq : float
+    dtype : numpy dtype, default=np.float64
 
     Returns
     -------
@@ -229,7 +233,7 @@ def mcg_noise(rng, preset, sensor_positions, sensor, baseline, t_ref, tau, sfreq
         sensor_positions, sensor, baseline, sensor_positions.mean(axis=0)
     )
     power = levels["broadband"][:, None] ** 2 * spectral_shapes(len(tau), sfreq, ["squid"])
-    noise = shaped_noise(rng, power, len(sensor_positions), len(tau), n_segments)
+    noise = shaped_noise(rng, power, len(sensor_positions), len(tau), n_segments, dtype=dtype)
     # (C, 4) @ (segment, 4, T), in cache-sized chunks
     env = env.transpose(0, 2, 1, 3).reshape(len(noise), 4, len(tau))
     for start in range(0, len(noise), 256):
@@ -237,7 +241,7 @@ def mcg_noise(rng, preset, sensor_positions, sensor, baseline, t_ref, tau, sfreq
     return noise
 
 
-def ecg_noise(rng, n_channels, t_ref, tau, sfreq, mains_freq):
+def ecg_noise(rng, n_channels, t_ref, tau, sfreq, mains_freq, dtype=np.float64):
     """ECG noise in mV: baseline wander, mains, and white + EMG + 1/f^beta per lead.
 
     Parameters and return as :func:`mcg_noise`, with ``n_channels`` leads.
@@ -257,7 +261,7 @@ def ecg_noise(rng, n_channels, t_ref, tau, sfreq, mains_freq):
         [levels["white"] ** 2, levels["emg"] ** 2,
          (2.0 - beta) * levels["colored"] ** 2, (beta - 1.0) * levels["colored"] ** 2]
     )
-    noise = shaped_noise(rng, mix @ shapes, n_channels, len(tau), n_segments)
+    noise = shaped_noise(rng, mix @ shapes, n_channels, len(tau), n_segments, dtype=dtype)
     noise.reshape(n_groups, n_segments, n_channels, len(tau))[...] += np.einsum(
         "gsbt->gbst", slow
     )
