@@ -105,7 +105,11 @@ def resolve_device(device):
     """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as error:
+        raise ValueError(f'device must be "auto", "cpu", "cuda" or a torch device string; got {device!r}.') from error
+    if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this machine; "
             'use device="auto" (CUDA when present, else CPU) or device="cpu".'

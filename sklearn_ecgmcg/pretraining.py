@@ -303,6 +303,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
     @property
     def _n_features_out(self):
+        check_is_fitted(self, "net_")
         return self.embedding_dim
 
     def _group_codes(self, groups, n_samples):

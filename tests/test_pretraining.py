@@ -203,6 +203,8 @@ def test_device_auto(monkeypatch):
     assert resolve_device("cpu") == "cpu"
     with pytest.raises(ValueError, match="CUDA is not available"):
         resolve_device("cuda:0")
+    with pytest.raises(ValueError, match="device must be"):
+        resolve_device("gpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == "cuda"
 
@@ -224,3 +226,5 @@ def test_transform_before_fit_raises(X):
 
     with pytest.raises(NotFittedError):
         make_pretrainer().transform(X)
+    with pytest.raises(NotFittedError):
+        make_pretrainer().get_feature_names_out()
