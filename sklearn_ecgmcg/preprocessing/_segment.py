@@ -4,9 +4,8 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 from scipy import signal
-from scipy.signal import find_peaks, resample_poly
+from scipy.ndimage import uniform_filter1d
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -59,7 +58,7 @@ def _xqrs_peaks(record, sfreq):
     # XQRS misses beats at low rates (100 Hz) and in its first ~200 ms: run it
     # on an upsampled lead padded with its edge values.
     factor = int(np.ceil(XQRS_MIN_SFREQ / sfreq))
-    lead = resample_poly(lead.astype(np.float64), factor, 1) if factor > 1 else lead
+    lead = signal.resample_poly(lead.astype(np.float64), factor, 1) if factor > 1 else lead
     pad = round(XQRS_PAD_S * sfreq * factor)
     xqrs = processing.XQRS(sig=np.pad(lead.astype(np.float64), pad, mode="edge"), fs=sfreq * factor)
     xqrs.detect(verbose=False)
@@ -74,7 +73,8 @@ def _rms_peaks(record, sfreq):
     energy = uniform_filter1d((qrs_band**2).mean(axis=0), max(1, round(0.06 * sfreq)))
     envelope = np.sqrt(energy)
     height = RMS_THRESHOLD * np.percentile(envelope, 99)
-    peaks, _ = find_peaks(envelope, height=height, distance=max(1, round(REFRACTORY_S * sfreq)))
+    distance = max(1, round(REFRACTORY_S * sfreq))
+    peaks, _ = signal.find_peaks(envelope, height=height, distance=distance)
     return peaks.astype(np.intp)
 
 
@@ -86,6 +86,8 @@ def _refine_peaks(record, peaks, sfreq):
     A maximum on the first or last sample is a QRS cut by the record edge, not
     a peak: it is dropped.
     """
+    if len(peaks) == 0:
+        return peaks
     rms = np.sqrt((_bandpass(record, sfreq, 1.0, 40.0) ** 2).mean(axis=0))
     radius = max(1, round(REFINE_RADIUS_S * sfreq))
     refined = [
@@ -115,10 +117,11 @@ def detect_r_peaks(X, *, sfreq, detector="auto"):
     detector : {"auto", "xqrs", "rms"}, default="auto"
         ``"xqrs"``: wfdb's XQRS detector (:class:`wfdb.processing.XQRS`) on the
         first principal component of the 5-20 Hz band of the channels, meant for
-        ECG. ``"rms"``: maxima of the smoothed root-mean-square over channels of
-        the 10-40 Hz band (smoothed over 60 ms), at least 200 ms apart and above 0.3 times the 99th
-        percentile of that envelope, meant for multichannel MCG. ``"auto"``
-        uses ``"xqrs"`` for up to 15 channels and ``"rms"`` above.
+        ECG; records below 250 Hz are upsampled for it. ``"rms"``: maxima of
+        the root-mean-square over channels of the 10-40 Hz band, smoothed over
+        60 ms, at least 200 ms apart and above 0.3 times the 99th percentile of
+        that envelope, meant for multichannel MCG. ``"auto"`` uses ``"xqrs"``
+        for up to 15 channels and ``"rms"`` above.
 
     Returns
     -------
@@ -245,7 +248,8 @@ def _report_empty(empty, n_records, on_empty):
     )
     if on_empty == "raise":
         raise ValueError(message)
-    warnings.warn(message + " They contribute no beats; see `empty_records`.", UserWarning, stacklevel=3)
+    message += " They contribute no beats; see `empty_records`."
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _check_on_empty(on_empty):
