@@ -70,7 +70,7 @@ def main(argv=None):
          wall_loop * scale, cpu_loop * scale, n_loop / wall_loop)
     )
 
-    n_records = 10 if args.quick else 50
+    n_records = 5 if args.quick else 20
     wall, cpu = best_of(
         lambda: simulate_paired_recordings(n_subjects=n_records, duration=60.0, random_state=0),
         repeats,
@@ -79,7 +79,7 @@ def main(argv=None):
                  n_records * 60 / wall))
 
     names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
-    ecg = np.random.default_rng(0).normal(0, 0.1, (n_records * 10, 12, 5000))
+    ecg = np.random.default_rng(0).normal(0, 0.1, (n_records * 5, 12, 5000))
     wall, cpu = best_of(lambda: mcg_from_ecg(ecg, 500, names, random_state=0), repeats)
     rows.append((f"mcg_from_ecg, {len(ecg)} x 10 s records", wall, cpu, len(ecg) / wall))
 
@@ -98,7 +98,8 @@ def main(argv=None):
         "| task | wall s | CPU s | per wall second |",
         "|---|---:|---:|---:|",
     ]
-    lines += [f"| {name} | {wall:.2f} | {cpu:.2f} | {rate:,.0f} |" for name, wall, cpu, rate in rows]
+    lines += [f"| {name} | {wall:.2f} | {cpu:.2f} | {rate:,.0f} |" for name, wall, cpu, rate
+              in rows]
     lines += [
         "",
         "Beats: 12-lead ECG + 36-channel MCG (6x6 magnetometers), 500 Hz, 351 samples "

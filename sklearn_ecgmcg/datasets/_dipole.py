@@ -193,12 +193,6 @@ def apply_conditions(alpha, theta, width, codes, severity):
         Index into :data:`CONDITIONS`.
     severity : ndarray of shape (n_subjects, N_SEVERITY)
         Uniform [0, 1) draws; each condition reads the columns it needs.
-
-    Returns
-    -------
-    t_scale : ndarray of shape (n_subjects,)
-        Factor applied to the T-wave Gaussians (1 except for ischemia), used to size
-        the secondary ischemic dipole.
     """
     qrs, t_wave = wave_masks()
     u = severity
@@ -250,16 +244,14 @@ def apply_conditions(alpha, theta, width, codes, severity):
         width[lvh] = np.where(qrs, width[lvh] * widen, width[lvh])
         strain = np.where(lvh)[0][u[lvh, 2] < 0.5]
         alpha[np.ix_(strain, [x], np.where(t_wave[x])[0])] *= -1.0
-    t_scale = np.ones(len(codes))
     isch = codes == CONDITIONS.index("ischemia")
     if isch.any():
-        t_scale[isch] = -1.0 + 1.3 * u[isch, 0]
-        alpha[isch] = np.where(t_wave, alpha[isch] * t_scale[isch, None, None], alpha[isch])
+        t_scale = (-1.0 + 1.3 * u[isch, 0])[:, np.newaxis, np.newaxis]
+        alpha[isch] = np.where(t_wave, alpha[isch] * t_scale, alpha[isch])
         depressed = u[isch, 1] < 0.5
         st = -(0.05 + 0.05 * u[isch, 2]) * depressed
         alpha[isch, x, SLOT_ST] = st
         alpha[isch, y, SLOT_ST] = 0.3 * st
-    return t_scale
 
 
 def rr_tachogram(rng, n_series, duration, heart_rate, hr_std, lf_hf=0.5, fs=4.0):
@@ -321,7 +313,7 @@ def integrate_phase(grid_times, rr, times, phase0):
 
 
 def beat_times(grid_times, rr, phase0, n_beats):
-    """Times of the first ``n_beats`` R peaks (phase crossing 2 pi k), shape (n_series, n_beats)."""
+    """Times of the first ``n_beats`` R peaks (phase 2 pi k), shape (n_series, n_beats)."""
     cumulative = _cumulative_phase(grid_times, rr) + phase0[:, np.newaxis]
     first = np.ceil(phase0 / (2 * np.pi))
     out = np.empty((len(rr), n_beats))

@@ -7,6 +7,8 @@ those of ``docs/physics.md`` (sections 3 and 4); the torso and electrode sites
 are an engineering estimate, not a measured anatomy.
 """
 
+from numbers import Real
+
 import numpy as np
 
 MU0_OVER_4PI = 1e-7  # T m / A
@@ -137,7 +139,8 @@ def mcg_sensor_positions(layout="6x6", depth=NOMINAL_DEPTH):
     """Positions of the MCG sensors of a square grid above the heart.
 
     The grid is flat, centred over the nominal heart centre ``(0.03, 0.03)`` m,
-    at a distance ``depth`` in front of it (``z = -0.04 - depth``).
+    at a distance ``depth`` in front of it (``z = -0.04 - depth``). Axes: x to the
+    subject's left, y toward the feet, z toward the back (physics.md).
 
     Parameters
     ----------
@@ -152,10 +155,12 @@ def mcg_sensor_positions(layout="6x6", depth=NOMINAL_DEPTH):
         Row-major order: the first row of the grid is the most cranial (smallest y),
         columns go from the subject's right to left.
     """
-    if layout not in MCG_LAYOUTS:
+    if not isinstance(layout, str) or layout not in MCG_LAYOUTS:
         raise ValueError(
             f"Unknown MCG layout {layout!r}; choose one of {sorted(MCG_LAYOUTS)}."
         )
+    if isinstance(depth, bool) or not isinstance(depth, Real) or not 0.02 <= depth <= 0.3:
+        raise ValueError(f"depth must be a distance in metres in [0.02, 0.3]; got {depth!r}.")
     n_side, pitch = MCG_LAYOUTS[layout]
     offsets = (np.arange(n_side) - (n_side - 1) / 2.0) * pitch
     yy, xx = np.meshgrid(offsets + HEART_CENTRE[1], offsets + HEART_CENTRE[0], indexing="ij")

@@ -70,7 +70,7 @@ def concat_sinusoids(*sets):
 
 
 def random_drift(rng, n_groups, n_series, rms):
-    """Frequencies, amplitudes and phases of slow drift with the given rms, each (n_groups, n_series, K)."""
+    """Slow drift with the given rms: freqs, amplitudes, phases, each (n_groups, n_series, K)."""
     shape = (n_groups, n_series, N_DRIFT_SINUSOIDS)
     freqs = np.exp(rng.uniform(*np.log(DRIFT_BAND_HZ), shape))
     weights = rng.uniform(0.5, 1.0, shape)
@@ -80,7 +80,7 @@ def random_drift(rng, n_groups, n_series, rms):
 
 
 def random_mains(rng, n_groups, n_series, rms, mains_freq, sfreq):
-    """Mains fundamental and harmonics below Nyquist with the given rms, each (n_groups, n_series, 3)."""
+    """Mains and harmonics below Nyquist with the given rms, each (n_groups, n_series, 3)."""
     shape = (n_groups, n_series, len(MAINS_HARMONIC_WEIGHTS))
     harmonics = mains_freq * np.arange(1, len(MAINS_HARMONIC_WEIGHTS) + 1)
     weights = np.where(harmonics < sfreq / 2.0, MAINS_HARMONIC_WEIGHTS, 0.0)

@@ -7,7 +7,7 @@ MCG forward model (the normal field above a conducting half-space, Cohen & Hosak
 1976). No code of ECGSYN, OSET, fecgsyn or MCGpy is used.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
@@ -185,7 +185,9 @@ def _draw_subjects(rngs, codes, heart_rate, depth):
     """Morphology, geometry, rhythm and respiration of each subject."""
     n = len(codes)
     anatomy, cond, resp = rngs["anatomy"], rngs["condition"], rngs["respiration"]
-    alpha, theta, width = (np.repeat(a[np.newaxis], n, axis=0) for a in _dipole.normal_parameters())
+    alpha, theta, width = (
+        np.repeat(a[np.newaxis], n, axis=0) for a in _dipole.normal_parameters()
+    )
     shape = alpha.shape
     alpha *= 1.0 + anatomy.uniform(-1, 1, shape) * GAUSSIAN_AMPLITUDE_SPREAD
     theta *= 1.0 + anatomy.uniform(-1, 1, shape) * GAUSSIAN_THETA_SPREAD
@@ -350,10 +352,9 @@ def _layout_info(ecg_layout, mcg_layout, depth):
 
 def _describe(kind, codes, ecg_layout, mcg_layout, sensor, depth, noise):
     used = sorted({_dipole.CONDITIONS[c] for c in codes}, key=_dipole.CONDITIONS.index)
-    title = f"{kind}"
     return _DESCR_TEMPLATE.format(
-        kind=title,
-        underline="=" * (len("Simulated paired ECG + MCG ()") + len(title)),
+        kind=kind,
+        underline="=" * len(f"Simulated paired ECG + MCG ({kind})"),
         conditions=", ".join(used),
         ecg_layout=ecg_layout,
         ecg_model=_ECG_MODELS[ecg_layout],
@@ -497,6 +498,31 @@ def make_paired_beats(
             Index of ``times == 0``.
         sfreq : float
         DESCR : str
+
+    Notes
+    -----
+    The conditions edit the Gaussian parameters of the normal set (physics.md
+    section 2, amplitudes drawn per subject in the ranges given):
+
+    - ``anterior_mi``: the early anterior (-z) QRS force turns posterior and wider
+      (Q/QS in V1-V3), ST elevation term in -z, T inverted in z for half the subjects;
+    - ``inferior_mi``: early inferior force removed plus a superior Q term (Q in III,
+      aVF), inferior ST elevation;
+    - ``lbbb``: QRS widths and timing x 2-2.5 (QRS >= 120 ms), no septal q, late
+      posterior term, discordant T;
+    - ``rbbb``: late rightward-anterior term (R' in V1), QRS widened;
+    - ``lvh``: x and z QRS amplitudes x 1.5-2.5 (Sokolow-Lyon >= 3.5 mV), widths
+      x 1.1-1.2, strain (negative T in x) for half the subjects;
+    - ``ischemia``: T waves x (-1 ... 0.3), ST depression for half the subjects, and
+      a second dipole (10-30 % of the normal T dipole, random direction) in the
+      anterior wall during ST-T, seen by the MCG and the BSPM at its own position
+      (its field map is then rotated or non-dipolar), by the 12-lead ECG only
+      through the summed moment.
+
+    Every component has its own random stream, so for a given ``random_state`` the
+    subjects' geometry, rhythm, respiration, jitter and noise do not depend on the
+    conditions. The beat window uses one RR interval per beat: late samples of a
+    long window show the next beat's P wave at that rate.
 
     Examples
     --------
