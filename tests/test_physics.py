@@ -246,6 +246,7 @@ def test_rbbb_adds_r_prime_in_v1_and_widens_the_qrs(by_condition):
     assert np.all(r_prime > 0.3)
     assert np.all(r_prime > _lead(normal, "V1")[:, late].max(axis=1) + 0.2)
     assert np.all(_qrs_duration_ms(rbbb) >= _qrs_duration_ms(normal) + 30)
+    assert np.median(_qrs_duration_ms(rbbb)) >= 120
 
 
 def _first_deflection(signal, threshold=0.1):

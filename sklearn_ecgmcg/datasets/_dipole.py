@@ -216,25 +216,28 @@ def apply_conditions(alpha, theta, width, codes, severity):
         alpha[inf, y, SLOT_ST] = 0.1 + 0.2 * u[inf, 1]
     lbbb = codes == CONDITIONS.index("lbbb")
     if lbbb.any():
-        # widths x 2-2.5 (published); the centres spread by the same factor so that
-        # the QRS lasts >= 120 ms (slow cell-to-cell conduction of the left ventricle)
+        # widths x 2-2.5 (published); the centres spread by half as much, so that
+        # the QRS lasts 120-180 ms (slow cell-to-cell conduction of the left ventricle)
         stretch = (2.0 + 0.5 * u[lbbb, 0])[:, np.newaxis, np.newaxis]
         width[lbbb] = np.where(qrs, width[lbbb] * stretch, width[lbbb])
-        theta[lbbb] = np.where(qrs, theta[lbbb] * stretch, theta[lbbb])
+        theta[lbbb] = np.where(qrs, theta[lbbb] * (0.5 + 0.5 * stretch), theta[lbbb])
         alpha[lbbb, x, 2] = 0.0  # no septal q
         alpha[lbbb, z, SLOT_LATE] = 0.5 + 0.5 * u[lbbb, 1]
-        theta[lbbb, z, SLOT_LATE] = 0.45
-        width[lbbb, z, SLOT_LATE] = 0.12
+        theta[lbbb, z, SLOT_LATE] = 0.35
+        width[lbbb, z, SLOT_LATE] = 0.1
         alpha[lbbb] = np.where(t_wave, -alpha[lbbb], alpha[lbbb])  # discordant T
     rbbb = codes == CONDITIONS.index("rbbb")
     if rbbb.any():
         # terminal right-ventricular forces (R' in V1); later and wider than
         # physics.md's theta 0.2-0.3, b 0.06 so that the QRS reaches the 120 ms of
         # complete RBBB with the narrow QRS of the normal set
-        theta[rbbb, :, SLOT_LATE] = (0.35 + 0.1 * u[rbbb, 0])[:, np.newaxis]
+        theta[rbbb, :, SLOT_LATE] = (0.4 + 0.1 * u[rbbb, 0])[:, np.newaxis]
         width[rbbb, :, SLOT_LATE] = 0.08
         alpha[rbbb, x, SLOT_LATE] = -0.3 * (0.8 + 0.4 * u[rbbb, 1])
         alpha[rbbb, z, SLOT_LATE] = -(0.3 + 0.2 * u[rbbb, 2])
+        # slowed right-ventricular conduction also widens the QRS Gaussians (x 1.1-1.3)
+        widen = (1.1 + 0.2 * u[rbbb, 3])[:, np.newaxis, np.newaxis]
+        width[rbbb] = np.where(qrs, width[rbbb] * widen, width[rbbb])
     lvh = codes == CONDITIONS.index("lvh")
     if lvh.any():
         gain = (1.5 + u[lvh, 0])[:, np.newaxis]

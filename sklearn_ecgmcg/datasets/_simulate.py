@@ -698,6 +698,8 @@ mcg_ch_names, ch_names, sfreq, DESCR
         np.full(n_records, HR_STD_BPM),
     )
     phase0 = rng.uniform(-np.pi, np.pi, n_records)
+    # records of one subject start at different points of the breathing cycle
+    record_start = rngs["respiration"].uniform(0.0, 100.0, n_records)
     phase = _dipole.integrate_phase(grid, rr, times, phase0)
     # beat k spans phases [2 pi k - pi, 2 pi k + pi)
     beat_of_sample = np.floor((phase + np.pi) / (2 * np.pi)).astype(int)
@@ -717,7 +719,9 @@ mcg_ch_names, ch_names, sfreq, DESCR
         rows = np.full(n_times, record_subject[r])
         beat = r * n_beats + beat_of_sample[r] - first_beat[r]
         sample_rr = np.interp(times, grid, rr[r])
-        resp_angle, resp_shift = _respiration(subj, rows[:1], times[None], respiration)
+        resp_angle, resp_shift = _respiration(
+            subj, rows[:1], record_start[r] + times[None], respiration
+        )
         primary, secondary = _moments(
             subj, rows, tuple(p[beat] for p in params), phase[r, :, None], 60.0 / sample_rr,
             resp_angle.T, dtype,
