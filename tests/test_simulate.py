@@ -108,6 +108,9 @@ def test_conditions_round_robin_and_fractions():
         (dict(depth=0.5), ValueError, "depth"),
         (dict(heart_rate=(90, 60)), ValueError, "heart_rate"),
         (dict(mains_freq=55), ValueError, "mains_freq"),
+        (dict(respiration="yes"), TypeError, "respiration"),
+        (dict(dtype="int32"), ValueError, "dtype"),
+        (dict(gradiometer_baseline=0.0), ValueError, "gradiometer_baseline"),
     ],
 )
 def test_make_paired_beats_rejects_bad_arguments(kwargs, error, match):
@@ -129,9 +132,21 @@ def test_recordings_shapes_and_true_r_peaks():
             assert abs(np.argmax(v4[p - 10 : p + 11]) - 10) <= 5
 
 
-def test_recordings_reject_short_duration():
-    with pytest.raises(ValueError, match="duration"):
-        simulate_paired_recordings(n_subjects=1, duration=1.0)
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(duration=1.0), ValueError, "duration"),
+        (dict(duration="10"), TypeError, "duration"),
+        (dict(n_subjects=0), ValueError, "n_subjects"),
+        (dict(records_per_subject=0), ValueError, "records_per_subject"),
+        (dict(conditions=["stemi"]), ValueError, "stemi"),
+        (dict(noise="quiet"), ValueError, "noise"),
+        (dict(sfreq=0), ValueError, "sfreq"),
+    ],
+)
+def test_recordings_reject_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        simulate_paired_recordings(**{"n_subjects": 1, "duration": 3.0, **kwargs})
 
 
 def test_recordings_seeded():

@@ -144,6 +144,12 @@ def _condition_codes(conditions, n_subjects):
     return np.array([names.index(conditions[i % len(conditions)]) for i in range(n_subjects)])
 
 
+def _check_respiration(respiration):
+    if not isinstance(respiration, (bool, np.bool_)):
+        raise TypeError(f"respiration must be True or False; got {respiration!r}.")
+    return bool(respiration)
+
+
 def _check_common(sfreq, ecg_layout, mcg_layout, noise, sensor, gradiometer_baseline, depth,
                   heart_rate, mains_freq):
     sfreq = check_sfreq(sfreq)
@@ -508,9 +514,10 @@ def make_paired_beats(
       (Q/QS in V1-V3), ST elevation term in -z, T inverted in z for half the subjects;
     - ``inferior_mi``: early inferior force removed plus a superior Q term (Q in III,
       aVF), inferior ST elevation;
-    - ``lbbb``: QRS widths and timing x 2-2.5 (QRS >= 120 ms), no septal q, late
-      posterior term, discordant T;
-    - ``rbbb``: late rightward-anterior term (R' in V1), QRS widened;
+    - ``lbbb``: QRS widths x 2-2.5 and timing x 1.5-1.75 (QRS about 130-200 ms),
+      no septal q, late posterior term, discordant T;
+    - ``rbbb``: late rightward-anterior term at theta 0.4-0.5 (R' in V1) and QRS
+      widths x 1.1-1.3 (QRS about 105-140 ms);
     - ``lvh``: x and z QRS amplitudes x 1.5-2.5 (Sokolow-Lyon >= 3.5 mV), widths
       x 1.1-1.2, strain (negative T in x) for half the subjects;
     - ``ischemia``: T waves x (-1 ... 0.3), ST depression for half the subjects, and
@@ -543,6 +550,7 @@ def make_paired_beats(
         raise ValueError(f"Need tmin < 0 < tmax; got tmin={tmin!r}, tmax={tmax!r}.")
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
+    respiration = _check_respiration(respiration)
     rngs = _streams(random_state)
 
     start, stop = int(round(tmin * sfreq)), int(round(tmax * sfreq))
@@ -685,6 +693,7 @@ mcg_ch_names, ch_names, sfreq, DESCR
         )
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
+    respiration = _check_respiration(respiration)
     rngs = _streams(random_state)
 
     n_times = int(round(duration * sfreq))
