@@ -8,5 +8,12 @@ __version__ = "0.1.0.dev0"
 
 from .alignment import CrossModalAligner
 from .pretraining import ContrastivePretrainer
+from .projection import LatentEncoder, LatentProjector
 
-__all__ = ["__version__", "ContrastivePretrainer", "CrossModalAligner"]
+__all__ = [
+    "__version__",
+    "ContrastivePretrainer",
+    "CrossModalAligner",
+    "LatentEncoder",
+    "LatentProjector",
+]

@@ -37,6 +37,13 @@ def estimator_instances():
             device="cpu",
         )
     ]
+    from sklearn_ecgmcg.projection import LatentProjector
+
+    # Both decoders: the MLP (skorch) and the closed-form ridge are separate code paths.
+    instances += [
+        LatentProjector(hidden_dim=16, max_epochs=10, batch_size=64, lr=1e-2, device="cpu"),
+        LatentProjector(decoder="linear"),
+    ]
     return instances
 
 
@@ -84,6 +91,12 @@ EXPECTED_FAILED_CHECKS["BeatSegmenter"] = {
 
 EXPECTED_FAILED_CHECKS["ContrastivePretrainer"] = {**SIGNAL_INPUT_CHECKS}
 EXPECTED_FAILED_CHECKS["CrossModalAligner"] = {**SIGNAL_INPUT_CHECKS}
+EXPECTED_FAILED_CHECKS["LatentProjector"] = {
+    "check_methods_subset_invariance": 'decoder="mlp" computes in float32 and torch picks '
+    "its matmul kernel by batch size, so predicting a subset can differ by a few float32 "
+    "ulps (2e-7 seen) from predicting the full batch, above the check's atol=1e-7. "
+    '(decoder="linear" passes.)',
+}
 
 
 def expected_failed_checks(estimator):
