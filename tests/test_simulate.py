@@ -255,3 +255,12 @@ def test_mcg_sensor_positions_grid_geometry():
         mcg_sensor_positions("5x5")
     with pytest.raises(ValueError, match="depth"):
         mcg_sensor_positions("6x6", depth=-0.1)
+
+
+def test_mcg_from_ecg_on_ptbdb_lowercase_leads_at_1000_hz(ptbdb_path):
+    wfdb = pytest.importorskip("wfdb")
+    record = wfdb.rdrecord(str(ptbdb_path / "patient001" / "s0010_re"), sampto=5000)
+    ecg = record.p_signal.T[np.newaxis]  # 15 leads: i, ii, ..., v6, vx, vy, vz
+    out = mcg_from_ecg(ecg, record.fs, record.sig_name, mcg_layout="8x8", random_state=0)
+    assert out.mcg.shape == (1, 64, 5000)
+    assert 5.0 < np.abs(out.mcg_clean).max() < 300.0
