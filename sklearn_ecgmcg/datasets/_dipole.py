@@ -97,7 +97,7 @@ def wrap_phase(phase):
     return (phase + np.pi) % (2.0 * np.pi) - np.pi
 
 
-def gaussian_sum(alpha, theta, width, phase, chunk=256, dtype=np.float64):
+def gaussian_sum(alpha, theta, width, phase, chunk=None, dtype=np.float64):
     """Evaluate the Gaussian sums of many beats at once.
 
     Parameters
@@ -105,8 +105,9 @@ def gaussian_sum(alpha, theta, width, phase, chunk=256, dtype=np.float64):
     alpha, theta, width : ndarray of shape (n, 3, n_slots)
     phase : ndarray of shape (n, n_times)
         Cardiac phase in rad, wrapped or not.
-    chunk : int, default=256
-        Beats evaluated together (bounds the ``(chunk, n_slots, n_times)`` temporary).
+    chunk : int, default=None
+        Rows evaluated together (bounds the ``(chunk, n_slots, n_times)`` temporary);
+        by default about 90,000 phase samples.
     dtype : numpy dtype, default=np.float64
         Of the output; the Gaussians are evaluated in float32 either way.
 
@@ -116,6 +117,7 @@ def gaussian_sum(alpha, theta, width, phase, chunk=256, dtype=np.float64):
         In mV.
     """
     n = alpha.shape[0]
+    chunk = chunk or max(1, 90_000 // phase.shape[-1])
     out = np.zeros((n, 3, phase.shape[-1]), dtype=dtype)
     wrapped = wrap_phase(phase).astype(np.float32)
     two_pi = np.float32(2.0 * np.pi)
