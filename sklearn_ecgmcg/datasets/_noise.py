@@ -4,13 +4,17 @@ Two kinds of components:
 
 - slow drift and mains are sums of sinusoids evaluated at absolute time, so they
   continue smoothly across the beats of one subject and along a record;
-- broadband noise (SQUID white + 1/f, ECG white, EMG, 1/f^beta) is Gaussian noise
-  shaped in the frequency domain, independent per channel and per segment.
+- broadband noise (SQUID white + 1/f, ECG white, EMG, 1/f^beta) is synthesised in
+  the frequency domain with the requested spectrum (Gaussian in time by the
+  central limit theorem, see :func:`shaped_noise`), independent per channel and
+  per segment (beat window or record).
 
 The MCG environmental field (drift + mains) is low rank: a uniform field plus a
 linear gradient shared by all channels; SQUID noise is independent per channel.
-Levels are drawn per subject from the ranges below (engineering estimates where
-physics.md says so).
+Levels are drawn per subject (beats) or per record (recordings) from the ranges
+below, all rms: the ranges of physics.md section 5 (its presets are engineering
+estimates); the 1/f^beta ECG level, which physics.md does not give, is set equal
+to the white level (engineering estimate).
 """
 
 import numpy as np
