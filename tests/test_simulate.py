@@ -283,3 +283,14 @@ def test_inverse_dower_vcg_matches_the_measured_frank_leads(ptbdb_path):
     frank = signals[[record.sig_name.index(name) for name in ("vx", "vy")]]
     for k in range(2):
         assert np.corrcoef(out.vcg[0, k], frank[k])[0, 1] > 0.9
+
+
+def test_noisy_ecg_keeps_einthoven_and_goldberger_relations():
+    # ECG noise arises at the electrodes, so it obeys the lead algebra like the signal
+    data = make_paired_beats(n_subjects=2, beats_per_subject=2, dtype=np.float64,
+                             random_state=0)
+    lead = {name: data.ecg[:, i] for i, name in enumerate(data.ecg_ch_names)}
+    np.testing.assert_allclose(lead["III"], lead["II"] - lead["I"], atol=1e-9)
+    # the Dower coefficients are rounded to 3 decimals, hence the 1 uV tolerance
+    np.testing.assert_allclose(lead["aVR"], -(lead["I"] + lead["II"]) / 2, atol=1e-3)
+    np.testing.assert_allclose(lead["aVF"], lead["II"] - lead["I"] / 2, atol=1e-3)

@@ -219,6 +219,35 @@ def potential_lead_field(dipole_positions, electrode_positions):
     return a * scale[..., np.newaxis]
 
 
+def electrode_to_lead_matrix(ecg_layout):
+    """Linear map from electrode potentials to the recorded ECG channels.
+
+    ``"12-lead"``: electrodes RA, LA, LL, V1..V6 (:func:`standard_electrode_positions`)
+    to I, II, III, aVR, aVL, aVF, V1..V6 (Wilson's central terminal for V1..V6).
+    ``"bspm32"``: the 32 BSPM electrodes then RA, LA, LL, to the 32 channels
+    referenced to Wilson's central terminal.
+
+    Returns
+    -------
+    matrix : ndarray of shape (n_channels, n_electrodes)
+    """
+    wct = np.full(3, 1.0 / 3.0)
+    if ecg_layout == "12-lead":
+        limb = np.array(
+            [
+                [-1.0, 1.0, 0.0],  # I = LA - RA
+                [-1.0, 0.0, 1.0],  # II = LL - RA
+                [0.0, -1.0, 1.0],  # III = LL - LA
+                [1.0, -0.5, -0.5],  # aVR
+                [-0.5, 1.0, -0.5],  # aVL
+                [-0.5, -0.5, 1.0],  # aVF
+            ]
+        )
+        precordial = np.hstack([-np.tile(wct, (6, 1)), np.eye(6)])
+        return np.vstack([np.hstack([limb, np.zeros((6, 6))]), precordial])
+    return np.hstack([np.eye(32), -np.tile(wct, (32, 1))])
+
+
 def bspm_lead_field(dipole_positions):
     """Lead field of the 32 BSPM electrodes referenced to Wilson's central terminal.
 

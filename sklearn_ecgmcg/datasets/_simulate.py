@@ -372,13 +372,22 @@ def _describe(kind, codes, ecg_layout, mcg_layout, sensor, depth, noise):
     )
 
 
-def _add_noise(rngs, noise, ecg, mcg, sensors, sensor, baseline, t_ref, tau, sfreq, mains_freq):
-    """Noisy copies of ``ecg`` and ``mcg`` (segments grouped as ``t_ref``'s rows)."""
+def _add_noise(rngs, noise, ecg, ecg_layout, mcg, sensors, sensor, baseline, t_ref, tau, sfreq,
+               mains_freq):
+    """Noisy copies of ``ecg`` and ``mcg`` (segments grouped as ``t_ref``'s rows).
+
+    ECG noise arises at the electrodes and is combined into leads like the signal,
+    so the noisy leads keep Einthoven's and Goldberger's relations (III = II - I...).
+    """
     if noise == "none":
         return ecg.copy(), mcg.copy()
-    noisy_ecg = _noise.ecg_noise(
-        rngs["ecg_noise"], ecg.shape[1], t_ref, tau, sfreq, mains_freq, dtype=ecg.dtype
+    to_leads = _forward.electrode_to_lead_matrix(ecg_layout)
+    # electrode noise scaled so that the average lead gets the physics.md levels
+    to_leads = to_leads / np.sqrt(np.mean(np.sum(to_leads**2, axis=1)))
+    electrode_noise = _noise.ecg_noise(
+        rngs["ecg_noise"], to_leads.shape[1], t_ref, tau, sfreq, mains_freq, dtype=ecg.dtype
     )
+    noisy_ecg = _forward.matmul_chunked(to_leads, electrode_noise)
     noisy_ecg += ecg
     noisy_mcg = _noise.mcg_noise(
         rngs["mcg_noise"], noise, sensors, sensor, baseline, t_ref, tau, sfreq, mains_freq,
@@ -576,8 +585,8 @@ def make_paired_beats(
         sensor, baseline,
     )
     ecg, mcg = _add_noise(
-        rngs, noise, ecg_clean, mcg_clean, info.sensor_positions, sensor, baseline, r_times,
-        times, sfreq, mains_freq,
+        rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
+        r_times, times, sfreq, mains_freq,
     )
     return Bunch(
         ecg=ecg, mcg=mcg, ecg_clean=ecg_clean, mcg_clean=mcg_clean,
@@ -749,7 +758,7 @@ mcg_ch_names, ch_names, sfreq, DESCR
         out["secondary_dipole_position"][r] = second_position.T
         r_peaks.append(_r_peak_samples(phase[r], first_beat[r], n_times))
     ecg_noisy, mcg_noisy = _add_noise(
-        rngs, noise, ecg_clean, mcg_clean, info.sensor_positions, sensor, baseline,
+        rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
         np.zeros((n_records, 1)), times, sfreq, mains_freq,
     )
     return Bunch(
