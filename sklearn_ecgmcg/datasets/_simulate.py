@@ -449,8 +449,9 @@ def make_paired_beats(
     noise : {"none", "shielded", "unshielded"}, default="shielded"
         Noise preset. The MCG environmental part (drift, mains) is a uniform field
         plus a linear gradient shared by all channels; SQUID noise is independent
-        per channel. ECG noise (baseline wander, EMG, mains, white, 1/f) is the same
-        for both presets other than ``"none"``.
+        per channel. ECG noise (baseline wander, EMG, mains, white, 1/f) arises at
+        the electrodes, so noisy leads keep III = II - I; it is the same for both
+        presets other than ``"none"``.
     conditions : None, str, list of str or dict, default=None
         ``None``: all subjects ``"normal"``. A list of names: subjects take them in
         turn (round robin). A dict ``name -> fraction`` (fractions summing to 1):
