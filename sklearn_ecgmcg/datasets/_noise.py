@@ -19,6 +19,8 @@ to the white level (engineering estimate).
 
 import numpy as np
 
+from ._forward import SENSOR_NORMAL
+
 NOISE_PRESETS = ("none", "shielded", "unshielded")
 
 # rms levels (pT) of the MCG noise components per preset
@@ -198,7 +200,7 @@ def environment_patterns(sensor_positions, sensor, baseline, centre):
 
     patterns = at(sensor_positions)
     if sensor == "gradiometer":
-        patterns = patterns - at(sensor_positions + baseline * np.array([0.0, 0.0, -1.0]))
+        patterns = patterns - at(sensor_positions + baseline * SENSOR_NORMAL)
     return patterns
 
 
