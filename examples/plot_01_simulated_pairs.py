@@ -1,7 +1,7 @@
 """
-==========================================
+===========================================
 Simulate and look at paired ECG + MCG beats
-==========================================
+===========================================
 
 :func:`~sklearn_ecgmcg.datasets.make_paired_beats` simulates heartbeats of
 several subjects seen by a 12-lead ECG and by a 6 x 6 SQUID magnetometer grid
@@ -12,6 +12,8 @@ This example looks at one beat the way an MCG reader does: the butterfly plot
 of all MCG channels, the magnetic field maps at the R and the T peak, and the
 12-lead ECG of the same beat.
 """
+
+# sphinx_gallery_thumbnail_number = 2
 
 # %%
 # Simulate paired beats

@@ -17,6 +17,8 @@ GPU, the same code learns much better features; with 56 records the probe
 scores below are noisy.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # Beats of real ECG
 # -----------------

@@ -16,6 +16,8 @@ The paired data are **simulated** (:ref:`simulator`); the settings are tiny
 (a narrow encoder, 10 epochs) so the example runs in about a minute on a CPU.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # Paired beats and a subject-disjoint split
 # -----------------------------------------

@@ -16,6 +16,8 @@ straight to the MCG samples, the linear baseline. The data are **simulated**
 (:ref:`simulator`); the settings are tiny so the example runs on a CPU.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # Data
 # ----

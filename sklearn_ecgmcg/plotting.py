@@ -286,10 +286,15 @@ def plot_field_map(
     if show_poles:
         _draw_poles(ax, values, positions_cm, pole_fraction)
     if colorbar:
-        _root_figure(ax).colorbar(filled, ax=ax, label=f"Bz ({unit})", ticks=np.linspace(-limit, limit, 5))
+        from matplotlib.ticker import MaxNLocator
+
+        ticks = MaxNLocator(nbins=6, symmetric=True)
+        _root_figure(ax).colorbar(filled, ax=ax, label=f"Bz ({unit})", ticks=ticks)
+    pad = 0.04 * np.ptp(positions_cm, axis=0).max()  # edge sensors fully visible
+    (x_low, y_low), (x_high, y_high) = positions_cm.min(axis=0), positions_cm.max(axis=0)
+    ax.set_xlim(x_low - pad, x_high + pad)
+    ax.set_ylim(y_high + pad, y_low - pad)  # inverted: the head at the top
     ax.set_aspect("equal")
-    if not ax.yaxis_inverted():
-        ax.invert_yaxis()
     ax.set_xlabel(ANTERIOR_X_LABEL)
     ax.set_ylabel(ANTERIOR_Y_LABEL)
     if title is None and at_time is not None:

@@ -92,7 +92,7 @@ def test_field_map_uses_the_anterior_view(grid):
     assert "subject's left" in ax.get_xlabel() and "cm" in ax.get_xlabel()
     assert "feet" in ax.get_ylabel()
     x_low, x_high = sorted(ax.get_xlim())
-    assert x_low == pytest.approx(-10.0) and x_high == pytest.approx(10.0)
+    assert x_low == pytest.approx(-10.8) and x_high == pytest.approx(10.8)  # 4 % padding
 
 
 def test_field_map_takes_the_map_at_the_requested_latency(beat, grid):
