@@ -63,7 +63,8 @@ image = ax.imshow(table.to_numpy(), cmap="viridis")
 ax.set_xticks(range(table.shape[1]), table.columns)
 ax.set_yticks(range(table.shape[0]), table.index)
 for (i, j), value in np.ndenumerate(table.to_numpy()):
-    ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w")
+    ax.text(j, i, f"{value:.2f}", ha="center", va="center",
+            color="k" if image.norm(value) > 0.5 else "w")
 ax.set(xlabel="embedding_dim", ylabel="temperature", title="top-5 retrieval, 3 group folds")
 fig.colorbar(image, ax=ax)
 
