@@ -72,6 +72,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
     "remove_config_comments": True,
+    "capture_repr": (),  # plotting functions return the Figure: do not print it
     "show_memory": False,
     "min_reported_time": 1,
     "matplotlib_animations": False,
