@@ -628,7 +628,11 @@ def plot_virtual_mcg(
         for col in range(n_cols):
             if (row, col) not in used:
                 axes[row, col].set_axis_off()
+    from matplotlib.ticker import MaxNLocator
+
     axes[0, 0].set_xlim(t[0], t[-1])
+    axes[0, 0].xaxis.set_major_locator(MaxNLocator(3))  # shared by every panel
+    axes[0, 0].yaxis.set_major_locator(MaxNLocator(3))
     for ax in axes[-1, :]:
         ax.set_xlabel(xlabel, fontsize=8)
     for ax in axes[:, 0]:
