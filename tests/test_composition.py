@@ -60,16 +60,21 @@ def make_aligner(**params):
     return CrossModalAligner(**{**defaults, **params})
 
 
-def make_pipe(**align_params):
+def make_pipe(projector=None, **align_params):
     return Pipeline([
         ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=SFREQ)),
         ("align", make_aligner(**align_params)),
-        ("project", LatentProjector(hidden_dim=16, max_epochs=3, **FAST)),
+        ("project", projector or LatentProjector()),
     ])
 
 
-def test_pipeline_fits_on_pairs_and_predicts_virtual_mcg_from_ecg(beats):
-    pipe = make_pipe().fit(beats.ecg, beats.mcg)
+@pytest.mark.parametrize(
+    "projector",
+    [LatentProjector(), LatentProjector(decoder="mlp", hidden_dim=16, max_epochs=3, **FAST)],
+    ids=["linear", "mlp"],
+)
+def test_pipeline_fits_on_pairs_and_predicts_virtual_mcg_from_ecg(beats, projector):
+    pipe = make_pipe(projector).fit(beats.ecg, beats.mcg)
     virtual_mcg = pipe.predict(beats.ecg)
     assert virtual_mcg.shape == beats.mcg.shape
     assert pipe.score(beats.ecg, beats.mcg) == pytest.approx(virtual_mcg_r2(beats.mcg, virtual_mcg))

@@ -13,7 +13,7 @@ from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
 
-FAST_MLP = {"hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3, "device": "cpu"}
+FAST_MLP = {"decoder": "mlp", "hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3, "device": "cpu"}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -51,7 +51,7 @@ def test_predictions_follow_target_units(decoder):
     # Targets are scaled internally: the same data in other units gives the same fit,
     # in those units.
     Z, mcg = linear_signals(n_samples=64)
-    params = {"decoder": decoder, "random_state": 0, **(FAST_MLP if decoder == "mlp" else {})}
+    params = {**(FAST_MLP if decoder == "mlp" else {}), "decoder": decoder, "random_state": 0}
     params["max_epochs"] = 5 if decoder == "mlp" else params.get("max_epochs", 100)
     in_pt = LatentProjector(**params).fit(Z, mcg).predict(Z)
     in_ft = LatentProjector(**params).fit(Z, mcg * 1000).predict(Z)
@@ -111,6 +111,7 @@ def test_inputs_are_not_modified():
     Z, mcg = linear_signals(n_samples=40)
     Z_before, mcg_before = Z.copy(), mcg.copy()
     projector = LatentProjector(**{**FAST_MLP, "max_epochs": 2}).fit(Z, mcg)
+    assert projector.decoder == "mlp"
     projector.predict(Z)
     projector.score(Z, mcg)
     np.testing.assert_array_equal(Z, Z_before)
@@ -138,10 +139,16 @@ def test_bad_fit_input_is_rejected(make_args, error, match):
 def test_predict_checks_latent_size_and_fitting():
     Z, mcg = linear_signals(n_samples=20)
     with pytest.raises(NotFittedError):
-        LatentProjector().predict(Z)
+        LatentProjector(decoder="mlp").predict(Z)
     projector = LatentProjector(decoder="linear").fit(Z, mcg)
     with pytest.raises(ValueError, match="X has 5 features, but LatentProjector is expecting 6"):
         projector.predict(Z[:, :5])
+
+
+def test_default_decoder_is_the_ridge_readout():
+    Z, mcg = linear_signals(n_samples=40)
+    projector = LatentProjector().fit(Z, mcg)
+    assert hasattr(projector, "ridge_") and not hasattr(projector, "net_")
 
 
 def test_impossible_parameters_are_rejected():
@@ -149,7 +156,7 @@ def test_impossible_parameters_are_rejected():
     with pytest.raises(ValueError, match="decoder"):
         LatentProjector(decoder="conv").fit(Z, mcg)
     with pytest.raises(ValueError, match="hidden_dim"):
-        LatentProjector(hidden_dim=0).fit(Z, mcg)
+        LatentProjector(decoder="mlp", hidden_dim=0).fit(Z, mcg)
 
 
 # ----------------------------------------------------------------- LatentEncoder

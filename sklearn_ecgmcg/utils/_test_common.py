@@ -41,7 +41,9 @@ def estimator_instances():
 
     # Both decoders: the MLP (skorch) and the closed-form ridge are separate code paths.
     instances += [
-        LatentProjector(hidden_dim=16, max_epochs=10, batch_size=64, lr=1e-2, device="cpu"),
+        LatentProjector(
+            decoder="mlp", hidden_dim=16, max_epochs=10, batch_size=64, lr=1e-2, device="cpu"
+        ),
         LatentProjector(decoder="linear"),
     ]
     return instances
