@@ -30,17 +30,6 @@ _TRAINING_PARAMS = (
 )
 
 
-class _MLPDecoder(nn.Module):
-    """Latent -> flattened signal; ``encoder`` is the MLP (named for the shared base)."""
-
-    def __init__(self, in_dim, out_dim, hidden_dim, n_layers):
-        super().__init__()
-        self.encoder = ProjectionHead(in_dim, out_dim, hidden_dim=hidden_dim, n_layers=n_layers)
-
-    def forward(self, X):
-        return self.encoder(X)
-
-
 class LatentProjector(RegressorMixin, BaseTorchEstimator):
     """Decode a latent embedding into a signal: the "virtual MCG" regressor (stage 3).
 
@@ -207,8 +196,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
             return self
         n_outputs = y_scaled.shape[1]
 
-        def build_module():
-            return _MLPDecoder(X.shape[1], n_outputs, self.hidden_dim, self.n_layers)
+        def build_module():  # latent -> flattened signal
+            return ProjectionHead(X.shape[1], n_outputs, self.hidden_dim, self.n_layers)
 
         self._fit_net(build_module, nn.MSELoss(), Z.astype(np.float32), y_scaled.astype(np.float32))
         return self
