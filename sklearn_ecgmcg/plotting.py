@@ -17,7 +17,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .metrics import field_map_poles, find_rt_peaks, retrieval_accuracy
-from .utils import check_sfreq, check_signals
+from .utils import check_positive_int, check_sfreq, check_signals
 
 __all__ = [
     "plot_field_map",
@@ -141,7 +141,7 @@ def _check_positions(sensor_positions, n_channels):
 def _map_at_latency(record, latency, times, sfreq):
     """The field map (n_channels,) of one record and the time it was taken at."""
     n_times = record.shape[1]
-    if n_times == 1 and latency is None:
+    if n_times == 1:  # already a map: latency does not apply
         return record[:, 0], None
     time_values = None
     if times is not None or sfreq is not None:
@@ -186,7 +186,7 @@ def _interpolate_map(values, positions_cm, resolution):
     )
     points = np.column_stack([gx.ravel(), gy.ravel()])
     interpolated = RBFInterpolator(positions_cm, values, kernel="thin_plate_spline")(points)
-    outside = Delaunay(positions_cm).find_simplex(points) < 0
+    outside = Delaunay(positions_cm).find_simplex(points) < 0  # positions checked to span 2-D
     interpolated[outside] = np.nan
     return gx, gy, interpolated.reshape(gx.shape)
 
@@ -269,14 +269,17 @@ def plot_field_map(
         map_or_signal = np.reshape(map_or_signal, (-1, 1))
     record = _check_record(map_or_signal, "map_or_signal")
     positions = _check_positions(sensor_positions, record.shape[0])
-    if record.shape[0] < 4:
-        raise ValueError(f"A field map needs at least 4 sensors; got {record.shape[0]}.")
+    _check_map_sensors(positions)
+    n_levels = check_positive_int(n_levels, name="n_levels")
+    resolution = check_positive_int(resolution, name="resolution")
+    if vmax is not None and not (isinstance(vmax, Real) and np.isfinite(vmax) and vmax > 0):
+        raise ValueError(f"vmax must be a positive number or None; got {vmax!r}.")
     values, at_time = _map_at_latency(record, latency, times, sfreq)
     positions_cm = positions * M_TO_CM
-    gx, gy, grid = _interpolate_map(values, positions_cm, int(resolution))
+    gx, gy, grid = _interpolate_map(values, positions_cm, resolution)
     limit = float(vmax) if vmax is not None else float(np.nanmax(np.abs(grid)))
     limit = limit if limit > 0 else 1.0
-    levels = np.linspace(-limit, limit, int(n_levels) + 1)
+    levels = np.linspace(-limit, limit, n_levels + 1)
 
     ax = _single_axes(ax, (5.2, 4.4))
     filled = ax.contourf(gx, gy, np.clip(grid, -limit, limit), levels=levels, cmap=cmap)
@@ -302,6 +305,19 @@ def plot_field_map(
     if title:
         ax.set_title(title)
     return _root_figure(ax)
+
+
+def _check_map_sensors(positions):
+    """A map needs distinct sensors spanning an area, not a line."""
+    if len(positions) < 4:
+        raise ValueError(f"A field map needs at least 4 sensors; got {len(positions)}.")
+    if len(np.unique(positions, axis=0)) < len(positions):
+        raise ValueError("sensor_positions has sensors at the same (x, y) position.")
+    if np.linalg.matrix_rank(positions - positions.mean(axis=0), tol=1e-9) < 2:
+        raise ValueError(
+            "sensor_positions lie on one line in the (x, y) plane; a field map needs "
+            "sensors spread over an area."
+        )
 
 
 def _draw_poles(ax, values, positions_cm, pole_fraction):

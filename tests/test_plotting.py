@@ -147,6 +147,33 @@ def test_field_map_rejects_bad_latency(beat, grid, kwargs, error, match):
         plot_field_map(beat[0], grid, **kwargs)
 
 
+def test_field_map_rejects_bad_sensor_layouts_and_settings(grid):
+    values = _dipole_map(grid)
+    line = grid.copy()
+    line[:, 0] = np.linspace(-0.1, 0.1, 36)
+    line[:, 1] = 0.5 * line[:, 0]  # distinct sensors, all on one line
+    with pytest.raises(ValueError, match="lie on one line"):
+        plot_field_map(values, line)
+    twice = grid.copy()
+    twice[1] = twice[0]
+    with pytest.raises(ValueError, match="same \\(x, y\\) position"):
+        plot_field_map(values, twice)
+    with pytest.raises(ValueError, match="at least 4 sensors"):
+        plot_field_map(values[:3], grid[:3])
+    with pytest.raises(ValueError, match="vmax must be a positive"):
+        plot_field_map(values, grid, vmax=0)
+    with pytest.raises(ValueError, match="n_levels must be a positive integer"):
+        plot_field_map(values, grid, n_levels=0)
+
+
+def test_field_map_of_a_map_ignores_latency(grid):
+    values = _dipole_map(grid)
+    ax = plot_field_map(values, grid, latency=0.3).axes[0]
+    assert ax.get_title() == ""
+    positive, _ = field_map_poles(values, grid[:, :2] * 100)
+    np.testing.assert_allclose(_lines(ax, "positive pole")[0].get_xydata()[0], positive)
+
+
 def test_field_map_rejects_bad_shapes(beat, grid):
     signal, _ = beat
     with pytest.raises(ValueError, match=r"Index one sample first"):
