@@ -55,7 +55,12 @@ class _MaskedModule(nn.Module):
         mask = hidden.repeat_interleave(self.patch_size, dim=-1)[..., :n_times]
         features = self.encoder.forward_features(X * ~mask)
         embedding = self.encoder.pool(features)
-        return self.decoder(features, embedding, n_times), X, mask
+        # per-sample, per-channel standardised target (MAE's normalised-pixel loss):
+        # the loss does not depend on units (mV, pT) and does not favour large leads
+        mean = X.mean(dim=-1, keepdim=True)
+        std = X.std(dim=-1, keepdim=True, correction=0)
+        target = (X - mean) / (std + 1e-6 * std.mean() + torch.finfo(X.dtype).tiny)
+        return self.decoder(features, embedding, n_times), target, mask
 
 
 class _TwoViewCriterion(nn.Module):
@@ -128,8 +133,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         - ``"masked"``: ``mask_ratio`` of the input, in patches of
           ``max(1, n_times // 16)`` samples, is zeroed, and a light convolutional
           decoder reconstructs it from the encoder's features; the loss is the mean
-          squared error on the hidden samples. The embedding is the encoder's pooled
-          output.
+          squared error on the hidden samples of the signal standardised per sample
+          and channel (so it does not depend on units). The embedding is the
+          encoder's pooled output.
     encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"} or callable, \
             default="resnet1d"
         Encoder preset or factory, see :func:`sklearn_ecgmcg.nn.make_encoder`.
