@@ -228,3 +228,10 @@ def test_transform_before_fit_raises(X):
         make_pretrainer().transform(X)
     with pytest.raises(NotFittedError):
         make_pretrainer().get_feature_names_out()
+
+
+def test_masked_loss_does_not_depend_on_units(fitted, X):
+    # ECG in mV and MCG in pT differ by orders of magnitude; the masked objective
+    # reconstructs standardised signals, so rescaling the input leaves the loss alone
+    rescaled = make_pretrainer("masked").fit(1000 * X)
+    np.testing.assert_allclose(rescaled.loss_curve_, fitted["masked"].loss_curve_, rtol=1e-3)
