@@ -84,9 +84,9 @@ for name, Z in features.items():
     print(f"{name:>20}: AUROC {scores.mean():.2f} ± {scores.std():.2f}")
 
 # %%
-# Compare the two lines: after 6 epochs on 657 beats the pretrained features
-# need not beat PCA, a strong baseline at this size; this is why every result
-# in this package is reported beside its baseline.
+# Compare the two lines: after 6 epochs on a few hundred beats the pretrained
+# features need not beat PCA, a strong baseline at this size; this is why every
+# result in this package is reported beside its baseline.
 #
 # .. note::
 #    PCA is fitted here on all beats (it is unsupervised, like the

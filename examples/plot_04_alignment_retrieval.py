@@ -13,7 +13,7 @@ baseline is canonical correlation analysis (CCA), the classical linear way to
 align two views.
 
 The paired data are **simulated** (:ref:`simulator`); the settings are tiny
-(a narrow encoder, 10 epochs) so the example runs in about a minute on a CPU.
+(a narrow encoder, 10 epochs) so the example runs in seconds on a CPU.
 """
 
 # sphinx_gallery_thumbnail_number = 2

@@ -13,7 +13,7 @@ through a skorch callback. Every split is **subject-disjoint**
 score is top-5 ECG → MCG retrieval accuracy
 (:func:`~sklearn_ecgmcg.metrics.make_retrieval_scorer`).
 
-The data are **simulated** (:ref:`simulator`). To keep the example to about a
+The data are **simulated** (:ref:`simulator`). To keep the example well under a
 minute on a CPU, the towers are small MLPs (``"mlp"``) trained for a few
 epochs on few subjects: the winning values here say nothing about real data.
 """
