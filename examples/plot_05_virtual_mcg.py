@@ -124,7 +124,8 @@ fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), layout="constrained")
 for row, (wave, peak) in enumerate(zip(["R peak", "T peak"], peaks)):
     at = float(data.times[peak[0]])
     vmax = np.abs(measured_beat[:, peak[0]]).max()
-    for col, (name, signal) in enumerate([("measured", measured_beat), ("virtual", virtual[beat])]):
+    pair = [("measured", measured_beat), ("virtual", virtual[beat])]
+    for col, (name, signal) in enumerate(pair):
         plot_field_map(signal, data.sensor_positions, latency=at, times=data.times,
                        ax=axes[row, col], vmax=vmax,
                        title=f"{name}, {wave} ({1e3 * at:+.0f} ms)")

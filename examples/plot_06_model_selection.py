@@ -38,7 +38,8 @@ from sklearn_ecgmcg.preprocessing import BandpassFilter
 
 data = make_paired_beats(n_subjects=24, beats_per_subject=6, sfreq=125, random_state=0)
 bandpass = BandpassFilter(l_freq=0.5, h_freq=40, sfreq=data.sfreq)
-ecg, mcg, subjects = bandpass.fit_transform(data.ecg), bandpass.fit_transform(data.mcg), data.groups
+ecg, mcg = bandpass.fit_transform(data.ecg), bandpass.fit_transform(data.mcg)
+subjects = data.groups
 
 aligner = CrossModalAligner(ecg_encoder="mlp", mcg_encoder="mlp", max_epochs=8, batch_size=32,
                             sfreq=data.sfreq, device="cpu", random_state=0)

@@ -42,7 +42,9 @@ PAPER_MAJOR = (0.2, 0.5)
 PAPER_ASPECT = 10.0 / 25.0  # display length of 1 mV over that of 1 s
 SPLIT_MIN_DURATION_S = 4.0  # records at least this long are printed in 4 time segments
 MEASURED_STYLE = {"color": "black", "linewidth": 1.2, "label": "measured"}
-VIRTUAL_STYLE = {"color": "tab:red", "linewidth": 1.2, "linestyle": "--", "label": "virtual (from ECG)"}
+VIRTUAL_STYLE = {
+    "color": "tab:red", "linewidth": 1.2, "linestyle": "--", "label": "virtual (from ECG)"
+}
 
 
 def _pyplot():
@@ -326,7 +328,9 @@ def _draw_poles(ax, values, positions_cm, pole_fraction):
         return  # a flat map has no poles
     ax.annotate(
         "", xy=negative, xytext=positive,
-        arrowprops={"arrowstyle": "-|>", "color": "k", "linewidth": 1.5, "shrinkA": 6, "shrinkB": 6},
+        arrowprops={
+            "arrowstyle": "-|>", "color": "k", "linewidth": 1.5, "shrinkA": 6, "shrinkB": 6
+        },
     )
     for pole, sign, color in ((positive, "+", "darkred"), (negative, "−", "navy")):
         ax.plot(*pole, "o", markersize=15, markerfacecolor="white", markeredgecolor=color,
@@ -560,7 +564,9 @@ def _select_channels(channels, n_channels):
         return np.arange(n_channels)
     picks = np.asarray(channels)
     if picks.ndim != 1 or picks.size == 0 or picks.dtype.kind not in "iu":
-        raise TypeError(f"channels must be a non-empty 1-D list of channel indices; got {channels!r}.")
+        raise TypeError(
+            f"channels must be a non-empty 1-D list of channel indices; got {channels!r}."
+        )
     if (picks < 0).any() or (picks >= n_channels).any() or len(np.unique(picks)) != len(picks):
         raise ValueError(
             f"channels must be distinct indices in [0, {n_channels}); got {channels!r}."
@@ -621,14 +627,18 @@ def plot_virtual_mcg(
     virtual = _check_record(y_pred, "y_pred")
     if measured.shape != virtual.shape:
         raise ValueError(
-            f"y_true and y_pred must have the same shape; got {measured.shape} and {virtual.shape}."
+            "y_true and y_pred must have the same shape; got "
+            f"{measured.shape} and {virtual.shape}."
         )
     n_channels = measured.shape[0]
-    positions = None if sensor_positions is None else _check_positions(sensor_positions, n_channels)
+    positions = None
+    if sensor_positions is not None:
+        positions = _check_positions(sensor_positions, n_channels)
     names = _check_channel_names(ch_names, n_channels) if ch_names is not None else None
     picks = _select_channels(channels, n_channels)
     t, xlabel = _time_axis(measured.shape[1], times, sfreq)
-    cells, (n_rows, n_cols) = _grid_cells(None if positions is None else positions[picks], len(picks))
+    picked_positions = None if positions is None else positions[picks]
+    cells, (n_rows, n_cols) = _grid_cells(picked_positions, len(picks))
 
     fig = _target_figure(fig, (1.5 * n_cols + 0.8, 1.15 * n_rows + 1.0))
     axes = fig.subplots(n_rows, n_cols, sharex=True, sharey=True, squeeze=False)
@@ -906,7 +916,8 @@ def plot_training_curves(estimator_or_history, *, keys=None, ax=None, log_scale=
     missing = [key for key in keys if any(key not in epoch for epoch in history)]
     if missing or not keys:
         raise ValueError(
-            f"History has no per-epoch column(s) {missing or keys}; available: {sorted(history[0])}."
+            f"History has no per-epoch column(s) {missing or keys}; "
+            f"available: {sorted(history[0])}."
         )
     epochs = [epoch.get("epoch", i + 1) for i, epoch in enumerate(history)]
     ax = _single_axes(ax, (5.5, 3.5))

@@ -193,7 +193,8 @@ def test_field_map_rejects_bad_shapes(beat, grid):
 
 def test_butterfly_overlays_every_channel_and_their_rms(beat):
     signal, times = beat
-    ax = plot_butterfly(signal[:5], times=times, ch_names=list("abcde"), mark_times={"R": 0.0}).axes[0]
+    fig = plot_butterfly(signal[:5], times=times, ch_names=list("abcde"), mark_times={"R": 0.0})
+    ax = fig.axes[0]
     for name, channel in zip("abcde", signal[:5]):
         line = _lines(ax, name)[0]
         np.testing.assert_array_equal(line.get_xdata(), times)
@@ -301,7 +302,8 @@ def test_virtual_mcg_puts_each_channel_at_its_sensor(beat, grid):
     spec = _panel(fig, "s11").get_subplotspec()  # row 2, column 6
     assert (spec.rowspan.start, spec.colspan.start) == (1, 5)
     np.testing.assert_array_equal(_lines(top_left, "measured")[0].get_ydata(), measured[0])
-    np.testing.assert_array_equal(_lines(top_left, "virtual (from ECG)")[0].get_ydata(), virtual[0])
+    virtual_line = _lines(top_left, "virtual (from ECG)")[0]
+    np.testing.assert_array_equal(virtual_line.get_ydata(), virtual[0])
     r2 = r2_score(measured.ravel(), virtual.ravel())
     assert f"R² = {r2:.2f}" in fig.get_suptitle()
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["measured", "virtual (from ECG)"]
