@@ -81,6 +81,7 @@ def load_ptbdb(path, *, sampto=None, dtype=np.float32):
         groups : ndarray of str, shape (n_records,)
             Patient folder name (``"patient001"``) of each record.
         record_names : ndarray of str, shape (n_records,)
+            Record name of each record.
         age : ndarray of shape (n_records,), dtype float
             Age in years, NaN where the header says n/a.
         sex : ndarray of shape (n_records,), dtype int

@@ -64,6 +64,7 @@ def load_ptbxl(path, sampling_rate=500, folds=None, *, ecg_ids=None, dtype=np.fl
         groups : ndarray of shape (n_records,), dtype int
             ``patient_id`` of each record; split on it.
         ecg_id, strat_fold : ndarray of shape (n_records,), dtype int
+            PTB-XL record id and recommended fold (1-10) of each record.
         age : ndarray of shape (n_records,), dtype float
             Age in years (NaN where unknown; PTB-XL sets ages over 89 to 300).
         sex : ndarray of shape (n_records,), dtype int

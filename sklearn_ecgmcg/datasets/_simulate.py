@@ -503,9 +503,11 @@ def make_paired_beats(
         heart_rate : ndarray of shape (n_beats,)
             Instantaneous heart rate of each beat in bpm.
         sensor_positions : ndarray of shape (n_mcg_channels, 3)
+            MCG sensor positions in metres, in channel order.
         electrode_positions : ndarray of shape (n_electrodes, 3)
             The 9 electrodes of the 12-lead ECG or the 32 BSPM electrodes.
         electrode_names, ecg_ch_names, mcg_ch_names : list of str
+            Names of the electrodes and of the ECG and MCG channels.
         ch_names : dict
             ``{"ecg": ecg_ch_names, "mcg": mcg_ch_names}``.
         times : ndarray of shape (n_times,)
@@ -513,7 +515,9 @@ def make_paired_beats(
         r_peak_index : int
             Index of ``times == 0``.
         sfreq : float
+            Sampling rate in Hz.
         DESCR : str
+            Description of the simulation.
 
     Notes
     -----
@@ -860,6 +864,7 @@ def mcg_from_ecg(
         dipole : ndarray of shape (n_records, 3, n_times)
             Dipole moment in A m.
         dipole_position, sensor_positions, mcg_ch_names, ch_names, times, sfreq, DESCR
+            As in :func:`make_paired_beats`.
 
     Examples
     --------
