@@ -10,7 +10,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sklearn_ecgmcg-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test install benchmarks clean
+DOCS_STAMP := $(VENV)/.sklearn_ecgmcg-docs-installed
+
+.PHONY: demo test docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +26,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m sklearn_ecgmcg demo --out demo_output
 
+# Two pytest workers on two cores: one torch/BLAS thread each, or they oversubscribe.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+# Sphinx with the gallery executed; any warning fails the build.
+docs: $(DOCS_STAMP)
+	rm -rf docs/_build docs/auto_examples docs/gen_modules docs/sg_execution_times.rst
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache
+	rm -rf $(VENV) demo_output .pytest_cache docs/_build docs/auto_examples docs/gen_modules docs/sg_execution_times.rst
