@@ -30,8 +30,9 @@ Stage 1 is pretrained on the ECG of the training subjects plus ``--unpaired``
 extra simulated subjects whose MCG is never used.
 
 Run ``python benchmarks/bench_virtual_mcg.py [--subjects 84] [--train 56] [--beats 8]
-[--sfreq 125] [--epochs 30] [--threads 2]``; prints the tables and writes them to
-``benchmarks/results/virtual_mcg.md``.
+[--sfreq 125] [--epochs 30] [--embedding-dim 64] [--width 8] [--stages 2]
+[--threads 2] [--out virtual_mcg.md]``; prints the tables and writes them to
+``benchmarks/results/<out>``.
 """
 
 import argparse
@@ -56,7 +57,6 @@ from sklearn_ecgmcg.metrics import field_map_angle_error, virtual_mcg_r2
 from sklearn_ecgmcg.preprocessing import BandpassFilter
 
 CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "ischemia"]
-ENCODER = {"width": 8, "blocks": (1, 1)}
 
 
 def parse_args():
@@ -68,8 +68,11 @@ def parse_args():
     parser.add_argument("--sfreq", type=float, default=125.0)
     parser.add_argument("--epochs", type=int, default=30, help="stage 1 and 2 epochs")
     parser.add_argument("--embedding-dim", type=int, default=64)
+    parser.add_argument("--width", type=int, default=8, help="ResNet1d width (both towers)")
+    parser.add_argument("--stages", type=int, default=2, help="ResNet1d stages of one block")
     parser.add_argument("--pls-components", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--out", default="virtual_mcg.md", help="file name in results/")
     return parser.parse_args()
 
 
@@ -158,8 +161,9 @@ def main():
           f"MCG {data.mcg.shape[1:]}", flush=True)
 
     common = {"batch_size": 32, "device": "cpu", "random_state": 0}
+    encoder = {"width": args.width, "blocks": (1,) * args.stages}
     pretrainer = ContrastivePretrainer(
-        encoder_params=ENCODER, embedding_dim=args.embedding_dim, max_epochs=args.epochs,
+        encoder_params=encoder, embedding_dim=args.embedding_dim, max_epochs=args.epochs,
         **common,
     )
     stage1_ecg = np.concatenate([ecg[train], bandpass.transform(unpaired)])
@@ -167,7 +171,7 @@ def main():
     pipe = Pipeline([
         ("bandpass", bandpass),
         ("align", CrossModalAligner(
-            ecg_encoder=FrozenEstimator(pretrainer), mcg_encoder_params=ENCODER,
+            ecg_encoder=FrozenEstimator(pretrainer), mcg_encoder_params=encoder,
             embedding_dim=args.embedding_dim, max_epochs=args.epochs, sfreq=args.sfreq,
             **common,
         )),
@@ -236,7 +240,7 @@ def main():
         f"{data.ecg.shape[1]} leads, MCG {data.mcg.shape[1]} channels, "
         f"{data.ecg.shape[2]} samples per beat. Subject-disjoint: subjects 0-{args.train - 1} "
         f"train ({n_train} beats), the other {args.subjects - args.train} test ({n_test} "
-        f"beats). Stage 1 (SimCLR, ResNet1d width 8, 2 stages) on the training ECG + "
+        f"beats). Stage 1 (SimCLR, ResNet1d width {args.width}, {args.stages} stages) on the training ECG + "
         f"{args.unpaired} unpaired ECG-only subjects; stage 2 fine-tunes it on the "
         f"training pairs; embedding_dim={args.embedding_dim}, {args.epochs} epochs each; "
         f"projector: MLP 2x256, 100 epochs. torch threads = {args.threads}; load average "
@@ -254,7 +258,7 @@ def main():
         + "\n"
     )
     print(report)
-    out = Path(__file__).parent / "results" / "virtual_mcg.md"
+    out = Path(__file__).parent / "results" / args.out
     out.write_text(report)
     print(f"written to {out}")
 
