@@ -88,9 +88,9 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     output_shape_ : tuple of int
         Shape of one target sample: ``(n_channels, n_times)`` for 3-D ``y``,
         ``(n_times,)`` for 2-D ``y`` (one channel), ``()`` for 1-D ``y``.
-    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+    x_mean_, x_scale_ : ndarray of shape ``(n_features_in_,)``
         Standardisation of the latents.
-    y_mean_ : ndarray of shape output_shape_
+    y_mean_ : ndarray of shape ``output_shape_``
         Mean training target (the prediction for an average latent).
     y_scale_ : float
         RMS of the centred training targets, in their units.
@@ -125,6 +125,17 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     (64, 4, 50)
     >>> round(projector.score(Z, mcg), 3)
     1.0
+
+    After an aligner in a pipeline, it predicts the MCG from the ECG alone::
+
+        pipe = Pipeline([
+            ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40, sfreq=500)),
+            ("align", CrossModalAligner(temperature=0.1)),
+            ("project", LatentProjector()),
+        ])
+        pipe.fit(ecg_beats, mcg_beats)        # y (MCG) reaches both aligner and projector
+        virtual_mcg = pipe.predict(new_ecg_beats)
+        pipe.score(test_ecg, test_mcg)        # R² of the virtual MCG
     """
 
     _parameter_constraints = {
@@ -212,7 +223,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples, *output_shape_)
+        y_pred : ndarray of shape ``(n_samples, *output_shape_)``
             Predicted signals in the units of the training targets, in the float
             dtype of ``X`` (float32 for the aligner's latents, to halve memory).
         """
@@ -233,7 +244,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Latents.
-        y : array-like of shape (n_samples, *output_shape_)
+        y : array-like of shape ``(n_samples, *output_shape_)``
             Measured signals.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
