@@ -80,7 +80,8 @@ def main():
     n_fits = 3 * len(search.cv_results_["params"]) + 1
 
     rows = [
-        "| temperature | embedding_dim | R² (held-out subjects) | top-1 retrieval | mean fit time (s) |",
+        "| temperature | embedding_dim | R² (held-out subjects) | top-1 retrieval "
+        "| mean fit time (s) |",
         "|---|---|---|---|---|",
     ]
     results = search.cv_results_

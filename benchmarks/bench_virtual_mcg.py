@@ -88,7 +88,8 @@ class Timer:
         result = func()
         self.times[name] = time.perf_counter() - start
         self.cpu_times[name] = time.process_time() - cpu_start
-        print(f"  {name}: {self.times[name]:.0f} s wall, {self.cpu_times[name]:.0f} s CPU", flush=True)
+        wall, cpu = self.times[name], self.cpu_times[name]
+        print(f"  {name}: {wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
         return result
 
 
@@ -109,11 +110,12 @@ def physics_ceiling(ecg_clean, mcg_clean, groups):
 def virtual_mcg_row(name, predicted, test, data, fit_time):
     clean, measured = data.mcg_clean[test], data.mcg[test]
     positions, sfreq = data.sensor_positions, data.sfreq
+    angle_t = field_map_angle_error(clean, predicted, positions, latency="t_peak", sfreq=sfreq)
     return (
         f"| {name} | {virtual_mcg_r2(clean, predicted, multioutput='variance_weighted'):.3f} | "
         + (f"{virtual_mcg_r2(measured, predicted):.3f}" if fit_time is not None else "–")
         + f" | {field_map_angle_error(clean, predicted, positions, latency='r_peak'):.1f} | "
-        f"{field_map_angle_error(clean, predicted, positions, latency='t_peak', sfreq=sfreq):.1f} | "
+        f"{angle_t:.1f} | "
         + (f"{fit_time:.0f}" if fit_time is not None else "–")
         + " |"
     )
@@ -179,6 +181,8 @@ def main():
     ])
     timer.run("stages 2+3 (pipeline fit)", lambda: pipe.fit(data.ecg[train], data.mcg[train]))
     z_train, z_test = pipe[:-1].transform(data.ecg[train]), pipe[:-1].transform(data.ecg[test])
+    method_time = sum(timer.times[k] for k in ("stage 1 (ContrastivePretrainer)",
+                                               "stages 2+3 (pipeline fit)"))
     linear = timer.run(
         "ridge decoder on the latent",
         lambda: LatentProjector(decoder="linear").fit(z_train, data.mcg[train]),
@@ -192,24 +196,26 @@ def main():
     )
     predictions = {
         "Pipeline (stage 1 + aligner + MLP projector)": (
-            pipe.predict(data.ecg[test]),
-            timer.times["stage 1 (ContrastivePretrainer)"] + timer.times["stages 2+3 (pipeline fit)"],
+            pipe.predict(data.ecg[test]), method_time,
         ),
         "Pipeline with ridge projector (decoder='linear', the default)": (
-            linear.predict(z_test),
-            timer.times["stage 1 (ContrastivePretrainer)"] + timer.times["stages 2+3 (pipeline fit)"],
+            linear.predict(z_test), method_time,
         ),
         f"RidgeCV, flattened ECG -> MCG (alpha={ridge.alpha_:g})": (
             ridge.predict(flat_test).reshape(out_shape), timer.times["RidgeCV"],
         ),
     }
     for k in args.pls_components:
-        pls = timer.run(f"PLS {k}", lambda: PLSRegression(n_components=k, scale=False).fit(flat_train, mcg_train))
+        pls = timer.run(
+            f"PLS {k}",
+            lambda: PLSRegression(n_components=k, scale=False).fit(flat_train, mcg_train),
+        )
         predictions[f"PLSRegression({k}), flattened ECG -> MCG"] = (
             pls.predict(flat_test).reshape(out_shape), timer.times[f"PLS {k}"],
         )
     ceiling = physics_ceiling(data.ecg_clean[test], data.mcg_clean[test], data.groups[test])
-    predictions["Physics ceiling: per-subject lstsq on the clean test signals (oracle)"] = (ceiling, None)
+    oracle = "Physics ceiling: per-subject lstsq on the clean test signals (oracle)"
+    predictions[oracle] = (ceiling, None)
 
     mcg_rows = [
         "| model | R² vs clean MCG (variance-weighted) | R² vs measured MCG (uniform, = score) "
@@ -226,7 +232,8 @@ def main():
     target = data.target[order]
     is_train = np.arange(len(order)) < n_train
     probe = [
-        "| ECG-only features | dim | ischemia AUROC (one-vs-rest) | mean AUROC (7 conditions) | per condition |",
+        "| ECG-only features | dim | ischemia AUROC (one-vs-rest) | mean AUROC (7 conditions) "
+        "| per condition |",
         "|---|---|---|---|---|",
     ] + probe_rows(features, target, is_train, ~is_train, data.target_names)
 
@@ -240,7 +247,8 @@ def main():
         f"{data.ecg.shape[1]} leads, MCG {data.mcg.shape[1]} channels, "
         f"{data.ecg.shape[2]} samples per beat. Subject-disjoint: subjects 0-{args.train - 1} "
         f"train ({n_train} beats), the other {args.subjects - args.train} test ({n_test} "
-        f"beats). Stage 1 (SimCLR, ResNet1d width {args.width}, {args.stages} stages) on the training ECG + "
+        f"beats). Stage 1 (SimCLR, ResNet1d width {args.width}, {args.stages} stages) on "
+        f"the training ECG + "
         f"{args.unpaired} unpaired ECG-only subjects; stage 2 fine-tunes it on the "
         f"training pairs; embedding_dim={args.embedding_dim}, {args.epochs} epochs each; "
         f"projector: MLP 2x256, 100 epochs. torch threads = {args.threads}; load average "

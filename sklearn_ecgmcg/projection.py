@@ -210,7 +210,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         def build_module():  # latent -> flattened signal
             return ProjectionHead(X.shape[1], n_outputs, self.hidden_dim, self.n_layers)
 
-        self._fit_net(build_module, nn.MSELoss(), Z.astype(np.float32), y_scaled.astype(np.float32))
+        Z, y_scaled = Z.astype(np.float32), y_scaled.astype(np.float32)
+        self._fit_net(build_module, nn.MSELoss(), Z, y_scaled)
         return self
 
     def predict(self, X):

@@ -13,7 +13,10 @@ from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
 
-FAST_MLP = {"decoder": "mlp", "hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3, "device": "cpu"}
+FAST_MLP = {
+    "decoder": "mlp", "hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3,
+    "device": "cpu",
+}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -185,7 +188,9 @@ def fitted_aligner(paired_beats):
 
 
 @pytest.mark.parametrize("wrap", [lambda a: a, FrozenEstimator])
-def test_latent_encoder_gives_the_aligners_latent_of_each_modality(paired_beats, fitted_aligner, wrap):
+def test_latent_encoder_gives_the_aligners_latent_of_each_modality(
+    paired_beats, fitted_aligner, wrap
+):
     ecg, mcg, _ = paired_beats
     both = np.concatenate([ecg, mcg], axis=1)
     for modality, X, expected in [
