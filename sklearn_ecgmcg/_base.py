@@ -108,7 +108,9 @@ def resolve_device(device):
     try:
         kind = torch.device(device).type
     except RuntimeError as error:
-        raise ValueError(f'device must be "auto", "cpu", "cuda" or a torch device string; got {device!r}.') from error
+        raise ValueError(
+            f'device must be "auto", "cpu", "cuda" or a torch device string; got {device!r}.'
+        ) from error
     if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this machine; "

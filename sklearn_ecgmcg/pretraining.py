@@ -336,7 +336,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                     'objective="masked" needs an encoder with forward_features() and pool() '
                     f"methods; {type(encoder).__name__} has not."
                 )
-            decoder = ReconstructionDecoder(encoder.n_features, self.embedding_dim, self.n_channels_in_)
+            decoder = ReconstructionDecoder(
+                encoder.n_features, self.embedding_dim, self.n_channels_in_
+            )
             patch_size = max(1, self.n_times_in_ // 16)
             return _MaskedModule(encoder, decoder, self.mask_ratio, patch_size)
         head = ProjectionHead(self.embedding_dim, self.embedding_dim)

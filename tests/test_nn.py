@@ -48,7 +48,12 @@ def test_encoder_shapes(name, n_channels, n_times):
 
 
 def test_make_encoder_accepts_a_factory_and_rejects_bad_ones():
-    encoder = make_encoder(lambda c, t, d: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(c * t, d)), 2, 10, 3)
+    encoder = make_encoder(
+        lambda c, t, d: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(c * t, d)),
+        2,
+        10,
+        3,
+    )
     assert encoder(torch.randn(4, 2, 10)).shape == (4, 3)
     with pytest.raises(ValueError, match="Unknown encoder 'resnet'"):
         make_encoder("resnet", 2, 10, 3)
@@ -105,7 +110,9 @@ def test_nt_xent_hand_computed_and_alignment():
 def test_group_loss_reduces_to_two_view_loss_without_shared_groups():
     z1, z2 = torch.randn(5, 3), torch.randn(5, 3)
     groups = torch.arange(5).repeat(2)
-    torch.testing.assert_close(group_contrastive_loss(torch.cat([z1, z2]), groups, 0.3), nt_xent_loss(z1, z2, 0.3))
+    torch.testing.assert_close(
+        group_contrastive_loss(torch.cat([z1, z2]), groups, 0.3), nt_xent_loss(z1, z2, 0.3)
+    )
     lonely = group_contrastive_loss(torch.randn(4, 3, requires_grad=True), torch.arange(4), 0.1)
     assert lonely.item() == 0.0 and lonely.requires_grad
 
@@ -114,7 +121,9 @@ def test_masked_reconstruction_loss_counts_only_masked_steps():
     target = torch.zeros(1, 2, 4)
     reconstruction = torch.tensor([[[1.0, 2.0, 0.0, 0.0], [3.0, 0.0, 0.0, 5.0]]])
     mask = torch.tensor([[[True, False, False, True]]])
-    assert masked_reconstruction_loss(reconstruction, target, mask).item() == pytest.approx((1 + 9 + 0 + 25) / 4)
+    assert masked_reconstruction_loss(reconstruction, target, mask).item() == pytest.approx(
+        (1 + 9 + 0 + 25) / 4
+    )
 
 
 def test_contrastive_loss_decreases_on_an_easy_problem():
@@ -151,7 +160,9 @@ AUGMENTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("augment", AUGMENTATIONS, ids=lambda f: getattr(f, "__name__", "ECGAugment"))
+@pytest.mark.parametrize(
+    "augment", AUGMENTATIONS, ids=lambda f: getattr(f, "__name__", "ECGAugment")
+)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_augmentation_keeps_shape_dtype_device_and_input(augment, dtype):
     x = torch.randn(6, 3, 50, dtype=dtype)
@@ -163,7 +174,9 @@ def test_augmentation_keeps_shape_dtype_device_and_input(augment, dtype):
     torch.testing.assert_close(x, original, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("augment", AUGMENTATIONS, ids=lambda f: getattr(f, "__name__", "ECGAugment"))
+@pytest.mark.parametrize(
+    "augment", AUGMENTATIONS, ids=lambda f: getattr(f, "__name__", "ECGAugment")
+)
 def test_augmentation_is_random_per_sample_and_seeded(augment):
     x = torch.randn(1, 3, 80).repeat(4, 1, 1)
     a = augment(x, generator=torch.Generator().manual_seed(1))

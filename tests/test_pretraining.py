@@ -36,7 +36,9 @@ def make_signals():
     rng = np.random.default_rng(0)
     t = np.linspace(0, 1, 64, dtype=np.float32)
     phase = rng.uniform(0, 2 * np.pi, (20, 2, 1)).astype(np.float32)
-    return (np.sin(2 * np.pi * 3 * t + phase) + 0.1 * rng.standard_normal((20, 2, 64))).astype(np.float32)
+    return (np.sin(2 * np.pi * 3 * t + phase) + 0.1 * rng.standard_normal((20, 2, 64))).astype(
+        np.float32
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,9 @@ def groups():
 
 @pytest.fixture(scope="module")
 def fitted(X, groups):
-    return {objective: make_pretrainer(objective).fit(X, groups=groups) for objective in OBJECTIVES}
+    return {
+        objective: make_pretrainer(objective).fit(X, groups=groups) for objective in OBJECTIVES
+    }
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
@@ -60,7 +64,11 @@ def test_fit_transform_shape_dtype(fitted, X, objective):
     Z = pretrainer.transform(X)
     assert Z.shape == (20, 6) and Z.dtype == np.float32 and np.isfinite(Z).all()
     assert pretrainer.n_epochs_ == 1 and len(pretrainer.loss_curve_) == 1
-    assert (pretrainer.n_channels_in_, pretrainer.n_times_in_, pretrainer.n_features_in_) == (2, 64, 128)
+    assert (pretrainer.n_channels_in_, pretrainer.n_times_in_, pretrainer.n_features_in_) == (
+        2,
+        64,
+        128,
+    )
     assert pretrainer.get_feature_names_out()[0] == "contrastivepretrainer0"
 
 
@@ -123,7 +131,9 @@ def test_input_is_not_modified(fitted, X):
 
 
 def test_transform_rejects_other_shape(fitted, X):
-    with pytest.raises(ValueError, match=r"fitted on 2 channel\(s\) x 64 time samples, got 3 x 64"):
+    with pytest.raises(
+        ValueError, match=r"fitted on 2 channel\(s\) x 64 time samples, got 3 x 64"
+    ):
         fitted["simclr"].transform(np.zeros((4, 3, 64), dtype=np.float32))
     with pytest.raises(ValueError, match="got 2 x 50"):
         fitted["simclr"].transform(X[..., :50])
@@ -147,7 +157,9 @@ def test_group_sampler_keeps_patients_together():
 
 def test_masked_objective_needs_feature_encoder(X):
     def flat_encoder(n_channels, n_times, embedding_dim):
-        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(n_channels * n_times, embedding_dim))
+        return torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(n_channels * n_times, embedding_dim)
+        )
 
     with pytest.raises(TypeError, match="forward_features"):
         make_pretrainer("masked", encoder=flat_encoder, encoder_params=None).fit(X)
@@ -171,7 +183,9 @@ class EpochRecorder(Callback):
 def test_callbacks_pass_through_and_are_not_mutated(X):
     stopper = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0, threshold_mode="abs")
     epochs = []
-    pretrainer = make_pretrainer(max_epochs=10, callbacks=[("recorder", EpochRecorder(epochs)), stopper]).fit(X)
+    pretrainer = make_pretrainer(
+        max_epochs=10, callbacks=[("recorder", EpochRecorder(epochs)), stopper]
+    ).fit(X)
     assert pretrainer.n_epochs_ == 2 < 10
     assert epochs == [1, 2]
     assert stopper.misses_ == 0, "the user's callback was trained on"

@@ -27,7 +27,9 @@ __all__ = [
 
 
 def _uniform(shape, low, high, x, generator):
-    return low + (high - low) * torch.rand(shape, device=x.device, dtype=x.dtype, generator=generator)
+    return low + (high - low) * torch.rand(
+        shape, device=x.device, dtype=x.dtype, generator=generator
+    )
 
 
 def _gather_time(x, index):

@@ -39,7 +39,9 @@ class _BasicBlock1d(nn.Module):
             in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False
         )
         self.bn1 = nn.BatchNorm1d(out_channels)
-        self.conv2 = nn.Conv1d(out_channels, out_channels, kernel_size, padding=padding, bias=False)
+        self.conv2 = nn.Conv1d(
+            out_channels, out_channels, kernel_size, padding=padding, bias=False
+        )
         self.bn2 = nn.BatchNorm1d(out_channels)
         self.shortcut = nn.Identity()
         if stride != 1 or in_channels != out_channels:
@@ -78,7 +80,14 @@ class ResNet1d(nn.Module):
     """
 
     def __init__(
-        self, n_channels, n_times, embedding_dim=128, *, width=16, blocks=(1, 1, 1, 1), kernel_size=7
+        self,
+        n_channels,
+        n_times,
+        embedding_dim=128,
+        *,
+        width=16,
+        blocks=(1, 1, 1, 1),
+        kernel_size=7,
     ):
         super().__init__()
         self.n_channels = n_channels
@@ -86,7 +95,9 @@ class ResNet1d(nn.Module):
         self.embedding_dim = embedding_dim
         stem_kernel = 2 * kernel_size + 1
         self.stem = nn.Sequential(
-            nn.Conv1d(n_channels, width, stem_kernel, stride=2, padding=stem_kernel // 2, bias=False),
+            nn.Conv1d(
+                n_channels, width, stem_kernel, stride=2, padding=stem_kernel // 2, bias=False
+            ),
             nn.BatchNorm1d(width),
             nn.ReLU(inplace=True),
             nn.MaxPool1d(3, stride=2, padding=1),
@@ -224,7 +235,12 @@ class MLPEncoder(nn.Module):
         layers = []
         in_dim = n_channels * n_times
         for hidden in hidden_dims:
-            layers += [nn.Linear(in_dim, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Dropout(dropout)]
+            layers += [
+                nn.Linear(in_dim, hidden),
+                nn.LayerNorm(hidden),
+                nn.GELU(),
+                nn.Dropout(dropout),
+            ]
             in_dim = hidden
         self.body = nn.Sequential(nn.Flatten(), *layers)
         self.n_features = in_dim
@@ -245,7 +261,10 @@ class MLPEncoder(nn.Module):
 ENCODER_PRESETS = {
     "resnet1d": (ResNet1d, {"width": 16, "blocks": (1, 1, 1, 1), "kernel_size": 7}),
     "resnet1d_large": (ResNet1d, {"width": 64, "blocks": (2, 2, 2, 2), "kernel_size": 7}),
-    "transformer": (TransformerEncoder1d, {"patch_size": 16, "d_model": 64, "depth": 2, "n_heads": 4}),
+    "transformer": (
+        TransformerEncoder1d,
+        {"patch_size": 16, "d_model": 64, "depth": 2, "n_heads": 4},
+    ),
     "mlp": (MLPEncoder, {"hidden_dims": (256,)}),
 }
 
@@ -274,12 +293,17 @@ def make_encoder(encoder, n_channels, n_times, embedding_dim, params=None):
     params = dict(params or {})
     if isinstance(encoder, str):
         if encoder not in ENCODER_PRESETS:
-            raise ValueError(f"Unknown encoder {encoder!r}; choose one of {sorted(ENCODER_PRESETS)} or pass a callable.")
+            raise ValueError(
+                f"Unknown encoder {encoder!r}; choose one of {sorted(ENCODER_PRESETS)} "
+                "or pass a callable."
+            )
         cls, defaults = ENCODER_PRESETS[encoder]
         return cls(n_channels, n_times, embedding_dim, **{**defaults, **params})
     if not callable(encoder):
         raise TypeError(f"encoder must be a preset name or a callable; got {encoder!r}.")
     module = encoder(n_channels, n_times, embedding_dim, **params)
     if not isinstance(module, nn.Module):
-        raise TypeError(f"encoder factory returned {type(module).__name__}, not a torch.nn.Module.")
+        raise TypeError(
+            f"encoder factory returned {type(module).__name__}, not a torch.nn.Module."
+        )
     return module

@@ -73,7 +73,8 @@ class ReconstructionDecoder(nn.Module):
         )
 
     def forward(self, features, embedding, n_times):
-        hidden = F.interpolate(self.features_in(features), size=n_times, mode="linear", align_corners=False)
+        hidden = F.interpolate(
+            self.features_in(features), size=n_times, mode="linear", align_corners=False
+        )
         hidden = hidden + self.embedding_in(embedding).unsqueeze(-1)
         return self.conv(hidden)
-
