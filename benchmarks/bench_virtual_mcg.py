@@ -12,6 +12,9 @@ Part 1, virtual MCG (noisy test ECG in, MCG out), scored against the test subjec
   decoder and the ridge decoder (the default, refitted on the same latents);
 - ridge regression (``RidgeCV``) and PLS regression (``PLSRegression``) on the
   flattened band-passed ECG -> flattened MCG: what a user would otherwise pick;
+- PCA to ``embedding_dim`` components then ``RidgeCV``: a linear bottleneck of the
+  latent's size, which tells whether the latent's size or its content limits the
+  pipeline;
 - the physics ceiling: for each test subject, a least-squares linear map from its
   clean ECG channels to its clean MCG channels over all its time samples, fitted and
   evaluated on those same clean signals (an oracle, not a model).
@@ -45,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.cross_decomposition import PLSRegression
+from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import roc_auc_score
@@ -205,6 +209,15 @@ def main():
             ridge.predict(flat_test).reshape(out_shape), timer.times["RidgeCV"],
         ),
     }
+    bottleneck = timer.run(
+        "PCA + RidgeCV",
+        lambda: make_pipeline(
+            PCA(args.embedding_dim, random_state=0), RidgeCV(alphas=np.logspace(-2, 5, 15))
+        ).fit(flat_train, mcg_train),
+    )
+    predictions[f"PCA({args.embedding_dim}) + RidgeCV: a linear bottleneck the latent's size"] = (
+        bottleneck.predict(flat_test).reshape(out_shape), timer.times["PCA + RidgeCV"],
+    )
     for k in args.pls_components:
         pls = timer.run(
             f"PLS {k}",
