@@ -216,7 +216,7 @@ def run_probe(args):
         + " | ".join(data.target_names)
         + " | s per seed | settings |"
     )
-    lines = [header, "|" + "---|" * (5 + len(data.target_names))]
+    lines = [header, "|" + "---|" * (4 + len(data.target_names))]
     for name, mean, std, per_class, seconds, settings in rows:
         cls = " | ".join(f"{a:.3f}" for a in per_class)
         lines.append(f"| {name} | {mean:.3f} ± {std:.3f} | {cls} | {seconds:.0f} | {settings} |")
