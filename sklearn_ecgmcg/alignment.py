@@ -260,9 +260,9 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         The fitted pretrainer whose encoder initialised the ECG tower.
     temperature_ : float
         Temperature at the end of training.
-    ecg_mean_, ecg_scale_ : ndarray of shape (n_channels_in_,) or None
+    ecg_mean_, ecg_scale_ : ndarray of shape ``(n_channels_in_,)`` or None
         ECG standardisation (None when not standardised).
-    mcg_mean_, mcg_scale_ : ndarray of shape (n_mcg_channels_,) or None
+    mcg_mean_, mcg_scale_ : ndarray of shape ``(n_mcg_channels_,)`` or None
         MCG standardisation.
     n_channels_in_, n_times_in_ : int
         ECG shape seen at ``fit``.
