@@ -291,7 +291,10 @@ class BaseTorchEstimator(BaseEstimator):
         """
         check_is_fitted(self, "net_")
         X = self._validate_signals(X, reset=False)
-        module = module if module is not None else self._embedding_module()
+        return self._run_batched(X, module if module is not None else self._embedding_module())
+
+    def _run_batched(self, X, module):
+        """Run ``module`` in eval mode over validated float32 ``X``, ``batch_size`` at a time."""
         module.eval()
         device = self.net_.device
         outputs = []

@@ -689,13 +689,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 f"CrossModalAligner was fitted on {self.n_mcg_channels_} x "
                 f"{self.n_mcg_times_}."
             )
-        tower = self.net_.module_.mcg_tower.eval()
-        outputs = []
-        with torch.inference_mode():
-            for start in range(0, len(mcg), self.batch_size):
-                batch = torch.tensor(mcg[start : start + self.batch_size], device=self.net_.device)
-                outputs.append(tower(batch).float().cpu().numpy())
-        return np.concatenate(outputs)
+        return self._run_batched(mcg, self.net_.module_.mcg_tower)
 
     @property
     def _n_features_out(self):
