@@ -19,7 +19,6 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
