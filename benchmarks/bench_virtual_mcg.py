@@ -10,6 +10,9 @@ Part 1, virtual MCG (noisy test ECG in, MCG out), scored against the test subjec
 - the whole method: ``Pipeline(BandpassFilter, CrossModalAligner(ecg_encoder=
   FrozenEstimator(stage-1 ContrastivePretrainer)), LatentProjector)``, with the MLP
   decoder and the ridge decoder (the default, refitted on the same latents);
+- the same pipeline with ``CrossModalAligner(reconstruction_weight=...)`` (an
+  auxiliary linear decoder from the ECG latent to the standardised MCG, trained
+  jointly with InfoNCE) and the ridge projector;
 - ridge regression (``RidgeCV``) and PLS regression (``PLSRegression``) on the
   flattened band-passed ECG -> flattened MCG: what a user would otherwise pick;
 - PCA to ``embedding_dim`` components then ``RidgeCV``: a linear bottleneck of the
@@ -26,15 +29,19 @@ error at the R and T peaks (``field_map_angle_error``, peaks found on the clean 
 Part 2, does alignment help ECG-only diagnosis? A linear probe
 (``StandardScaler + LogisticRegression``) on ECG-only features of the training
 subjects, one-vs-rest AUROC on the test subjects, for: the aligned ECG latent
-(stage 1 + stage 2), the stage-1-only latent (the same pretrainer, before
-alignment), and the raw band-passed ECG (flattened).
+(stage 1 + stage 2, with and without the reconstruction loss), the stage-1-only
+latent (the same pretrainer, before alignment), and the raw band-passed ECG
+(flattened).
+
+Part 3: top-1 ECG -> MCG retrieval (``CrossModalAligner.score``) on the test pairs,
+with and without the reconstruction loss, to check it does not undo the alignment.
 
 Stage 1 is pretrained on the ECG of the training subjects plus ``--unpaired``
 extra simulated subjects whose MCG is never used.
 
 Run ``python benchmarks/bench_virtual_mcg.py [--subjects 84] [--train 56] [--beats 8]
 [--sfreq 125] [--epochs 30] [--embedding-dim 64] [--width 8] [--stages 2]
-[--threads 2] [--out virtual_mcg.md]``; prints the tables and writes them to
+[--reconstruction-weight 1.0] [--threads 2] [--out virtual_mcg.md]``; prints the tables and writes them to
 ``benchmarks/results/<out>``.
 """
 
@@ -75,6 +82,8 @@ def parse_args():
     parser.add_argument("--width", type=int, default=8, help="ResNet1d width (both towers)")
     parser.add_argument("--stages", type=int, default=2, help="ResNet1d stages of one block")
     parser.add_argument("--pls-components", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--reconstruction-weight", type=float, default=1.0,
+                        help="reconstruction_weight of the second pipeline's aligner")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--out", default="virtual_mcg.md", help="file name in results/")
     return parser.parse_args()
@@ -174,16 +183,31 @@ def main():
     )
     stage1_ecg = np.concatenate([ecg[train], bandpass.transform(unpaired)])
     timer.run("stage 1 (ContrastivePretrainer)", lambda: pretrainer.fit(stage1_ecg))
-    pipe = Pipeline([
-        ("bandpass", bandpass),
-        ("align", CrossModalAligner(
+    def aligner(**params):
+        return CrossModalAligner(
             ecg_encoder=FrozenEstimator(pretrainer), mcg_encoder_params=encoder,
             embedding_dim=args.embedding_dim, max_epochs=args.epochs, sfreq=args.sfreq,
-            **common,
-        )),
+            **common, **params,
+        )
+
+    pipe = Pipeline([
+        ("bandpass", bandpass),
+        ("align", aligner()),
         ("project", LatentProjector(decoder="mlp", random_state=0)),
     ])
     timer.run("stages 2+3 (pipeline fit)", lambda: pipe.fit(data.ecg[train], data.mcg[train]))
+    weight = args.reconstruction_weight
+    recon_pipe = Pipeline([
+        ("bandpass", bandpass),
+        ("align", aligner(reconstruction_weight=weight)),
+        ("project", LatentProjector(decoder="linear")),
+    ])
+    timer.run(
+        "stages 2+3 with reconstruction loss (pipeline fit)",
+        lambda: recon_pipe.fit(data.ecg[train], data.mcg[train]),
+    )
+    recon_time = (timer.times["stage 1 (ContrastivePretrainer)"]
+                  + timer.times["stages 2+3 with reconstruction loss (pipeline fit)"])
     z_train, z_test = pipe[:-1].transform(data.ecg[train]), pipe[:-1].transform(data.ecg[test])
     method_time = sum(timer.times[k] for k in ("stage 1 (ContrastivePretrainer)",
                                                "stages 2+3 (pipeline fit)"))
@@ -204,6 +228,9 @@ def main():
         ),
         "Pipeline with ridge projector (decoder='linear', the default)": (
             linear.predict(z_test), method_time,
+        ),
+        f"Pipeline, aligner with reconstruction_weight={weight:g}, ridge projector": (
+            recon_pipe.predict(data.ecg[test]), recon_time,
         ),
         f"RidgeCV, flattened ECG -> MCG (alpha={ridge.alpha_:g})": (
             ridge.predict(flat_test).reshape(out_shape), timer.times["RidgeCV"],
@@ -238,6 +265,9 @@ def main():
 
     features = {
         "aligned ECG latent (stage 1 + 2)": np.concatenate([z_train, z_test]),
+        f"aligned ECG latent, reconstruction_weight={weight:g}": recon_pipe[:-1].transform(
+            np.concatenate([data.ecg[train], data.ecg[test]])
+        ),
         "stage-1-only ECG latent": pretrainer.transform(np.concatenate([ecg[train], ecg[test]])),
         "raw band-passed ECG (flattened)": np.concatenate([ecg[train], ecg[test]]),
     }
@@ -249,6 +279,18 @@ def main():
         "| per condition |",
         "|---|---|---|---|---|",
     ] + probe_rows(features, target, is_train, ~is_train, data.target_names)
+
+    retrieval = [
+        f"| aligner | top-1 ECG -> MCG retrieval on the {n_test} test pairs (chance "
+        f"{1 / n_test:.3f}) |",
+        "|---|---|",
+    ] + [
+        f"| {name} | {fitted['align'].score(ecg[test], data.mcg[test]):.3f} |"
+        for name, fitted in [
+            ("reconstruction_weight=0 (default)", pipe),
+            (f"reconstruction_weight={weight:g}", recon_pipe),
+        ]
+    ]
 
     command = "python benchmarks/bench_virtual_mcg.py " + " ".join(
         f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
@@ -276,6 +318,8 @@ def main():
         + "\n".join(mcg_rows)
         + "\n\n## Linear probe on ECG-only features (held-out subjects)\n\n"
         + "\n".join(probe)
+        + "\n\n## Retrieval on held-out subjects\n\n"
+        + "\n".join(retrieval)
         + "\n"
     )
     print(report)

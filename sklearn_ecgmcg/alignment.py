@@ -11,6 +11,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
+from torch.nn import functional as F
 from skorch import NeuralNet
 
 from ._base import BaseTorchEstimator, resolve_device, seeded_torch
@@ -77,12 +78,16 @@ class _Tower(nn.Module):
 
 
 class _AlignmentModule(nn.Module):
-    """Both towers and the (fixed or learnable, bounded) temperature."""
+    """Both towers, the (fixed or learnable, bounded) temperature and, optionally, a
+    linear decoder from the unit ECG latent to the flattened standardised MCG.
+    """
 
-    def __init__(self, ecg_tower, mcg_tower, temperature, learn_temperature, bounds, window_bounds):
+    def __init__(self, ecg_tower, mcg_tower, temperature, learn_temperature, bounds,
+                 window_bounds, decoder=None):
         super().__init__()
         self.ecg_tower = ecg_tower
         self.mcg_tower = mcg_tower
+        self.decoder = decoder
         self.log_bounds = (math.log(bounds[0]), math.log(bounds[1]))
         fraction = (math.log(temperature) - self.log_bounds[0]) / (
             self.log_bounds[1] - self.log_bounds[0]
@@ -103,29 +108,45 @@ class _AlignmentModule(nn.Module):
 
     def forward(self, ecg, mcg):
         if self.window_bounds is None:
-            return self.ecg_tower(ecg), self.mcg_tower(mcg), self.temperature(), None, None
-        z_ecg, local_ecg = self.ecg_tower.forward_local(ecg, self.window_bounds)
-        z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
-        return z_ecg, z_mcg, self.temperature(), local_ecg, local_mcg
+            z_ecg, z_mcg = self.ecg_tower(ecg), self.mcg_tower(mcg)
+            local_ecg = local_mcg = None
+        else:
+            z_ecg, local_ecg = self.ecg_tower.forward_local(ecg, self.window_bounds)
+            z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
+        reconstruction = None
+        if self.decoder is not None:
+            # The decoder reads the unit latent that transform() returns (and so a
+            # LatentProjector in a pipeline), times sqrt(dim) so its inputs have
+            # about unit variance (the decoder's weights need not grow first to
+            # learn), and predicts the tower-scaled MCG.
+            reconstruction = (
+                self.decoder(F.normalize(z_ecg, dim=1) * math.sqrt(z_ecg.shape[1])),
+                self.mcg_tower.scale(mcg).flatten(1),
+            )
+        return z_ecg, z_mcg, self.temperature(), local_ecg, local_mcg, reconstruction
 
 
 class _AlignmentCriterion(nn.Module):
-    """Symmetric InfoNCE on the beats plus ``local_weight`` x the window InfoNCE.
+    """Symmetric InfoNCE on the beats plus ``local_weight`` x the window InfoNCE plus
+    ``reconstruction_weight`` x the MSE of the decoded MCG.
 
     ``y_true`` holds subject codes when same-subject negatives are dropped.
     """
 
-    def __init__(self, local_weight, use_groups):
+    def __init__(self, local_weight, use_groups, reconstruction_weight=0.0):
         super().__init__()
         self.local_weight = local_weight
         self.use_groups = use_groups
+        self.reconstruction_weight = reconstruction_weight
 
     def forward(self, y_pred, y_true):
-        z_ecg, z_mcg, temperature, local_ecg, local_mcg = y_pred
+        z_ecg, z_mcg, temperature, local_ecg, local_mcg, reconstruction = y_pred
         groups = y_true if self.use_groups else None
         loss = clip_loss(z_ecg, z_mcg, temperature, groups)
         if local_ecg is not None:
             loss = loss + self.local_weight * local_clip_loss(local_ecg, local_mcg, temperature)
+        if reconstruction is not None:
+            loss = loss + self.reconstruction_weight * F.mse_loss(*reconstruction)
         return loss
 
 
@@ -222,6 +243,16 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         window) of the batch across modalities (:func:`sklearn_ecgmcg.nn.local_clip_loss`).
         Needs encoders with a temporal feature map (``"resnet1d"``, ``"transformer"``;
         not ``"mlp"``).
+    reconstruction_weight : float, default=0.0
+        Weight of an auxiliary reconstruction loss trained jointly with the
+        contrastive one: a linear decoder maps the L2-normalised ECG latent (what
+        :meth:`transform` returns, so what a :class:`~sklearn_ecgmcg.LatentProjector`
+        after the aligner receives), times ``sqrt(embedding_dim)``, to the paired
+        MCG beat scaled as in the MCG tower (per-channel standardised when
+        ``standardize=True``); its mean squared error is added with this weight.
+        InfoNCE keeps only what tells beats apart; this makes the latent also keep
+        the MCG waveform, for virtual-MCG readouts. The decoder
+        (``net_.module_.decoder``) serves training only; 0 builds none.
     local_windows : dict of str to (float, float) or None, default=None
         Sub-beat windows ``name -> (start, stop)`` in seconds relative to the R
         peak. ``None``: P ``(-0.20, -0.05)``, QRS ``(-0.05, 0.06)``, ST-T
@@ -324,6 +355,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         "standardize": ["boolean"],
         "same_subject_negatives": ["boolean"],
         "local_weight": [Interval(Real, 0, None, closed="left")],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "local_windows": [dict, None],
         "sfreq": [Interval(Real, 0, None, closed="neither")],
         "tmin": [Real],
@@ -345,6 +377,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         standardize=True,
         same_subject_negatives=True,
         local_weight=0.0,
+        reconstruction_weight=0.0,
         local_windows=None,
         sfreq=500.0,
         tmin=-0.25,
@@ -369,6 +402,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         self.standardize = standardize
         self.same_subject_negatives = same_subject_negatives
         self.local_weight = local_weight
+        self.reconstruction_weight = reconstruction_weight
         self.local_windows = local_windows
         self.sfreq = sfreq
         self.tmin = tmin
@@ -435,15 +469,22 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 self.mcg_encoder, self.n_mcg_channels_, self.n_mcg_times_, self.embedding_dim,
                 self.mcg_encoder_params,
             )
+            ecg_tower = self._tower(fresh_ecg, self.ecg_mean_, self.ecg_scale_, X.shape,
+                                    self.freeze_ecg, window_bounds)
+            mcg_tower = self._tower(fresh_mcg, self.mcg_mean_, self.mcg_scale_, y.shape, False,
+                                    window_bounds)
+            decoder = (
+                nn.Linear(self.embedding_dim, int(np.prod(y.shape[1:])))
+                if self.reconstruction_weight > 0 else None
+            )
             return _AlignmentModule(
-                self._tower(fresh_ecg, self.ecg_mean_, self.ecg_scale_, X.shape, self.freeze_ecg,
-                            window_bounds),
-                self._tower(fresh_mcg, self.mcg_mean_, self.mcg_scale_, y.shape, False,
-                            window_bounds),
-                self.temperature, self.learn_temperature, self.temperature_bounds, window_bounds,
+                ecg_tower, mcg_tower, self.temperature, self.learn_temperature,
+                self.temperature_bounds, window_bounds, decoder,
             )
 
-        criterion = _AlignmentCriterion(self.local_weight, codes is not None)
+        criterion = _AlignmentCriterion(
+            self.local_weight, codes is not None, self.reconstruction_weight
+        )
         self._fit_net(
             build_module,
             criterion,
