@@ -294,15 +294,22 @@ class BaseTorchEstimator(BaseEstimator):
         return self._run_batched(X, module if module is not None else self._embedding_module())
 
     def _run_batched(self, X, module):
-        """Run ``module`` in eval mode over validated float32 ``X``, ``batch_size`` at a time."""
+        """Run ``module`` in eval mode over validated float32 ``X``, ``batch_size`` at a time.
+
+        Batches are written into one preallocated output, so the memory used beyond ``X``
+        and the output is one batch, whatever the number of samples.
+        """
         module.eval()
         device = self.net_.device
-        outputs = []
+        output = None  # allocated once the first batch gives the output shape
         with torch.inference_mode():
             for start in range(0, len(X), self.batch_size):
                 batch = torch.tensor(X[start : start + self.batch_size], device=device)
-                outputs.append(module(batch).float().cpu().numpy())
-        return np.concatenate(outputs)
+                result = module(batch).float().cpu().numpy()
+                if output is None:
+                    output = np.empty((len(X), *result.shape[1:]), dtype=np.float32)
+                output[start : start + len(result)] = result
+        return output
 
     @property
     def history_(self):

@@ -699,8 +699,10 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 "ecg and mcg must hold the same number of paired beats; got "
                 f"{len(latents[0])} and {len(latents[1])}."
             )
-        fused = np.mean([_unit(z) for z in latents], axis=0)
-        return _unit(fused)
+        if len(latents) == 1:
+            return _unit(latents[0])
+        # The normalised sum is the normalised mean, without stacking the two latents.
+        return _unit(_unit(latents[0]) + _unit(latents[1]))
 
     def score(self, X, y):
         """Top-1 ECG -> MCG retrieval accuracy on the given pairs.
@@ -744,4 +746,6 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
 
 
 def _unit(z):
-    return (z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    """Divide the rows of float32 ``z`` by their L2 norm, in place (``z`` is ours)."""
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    return z

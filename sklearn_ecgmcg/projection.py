@@ -29,6 +29,9 @@ _TRAINING_PARAMS = (
     "callbacks",
 )
 
+# Output values predicted at once (float64 intermediates of about 32 MB).
+_PREDICT_BLOCK_VALUES = 2**22
+
 
 class LatentProjector(RegressorMixin, BaseTorchEstimator):
     """Decode a latent embedding into a signal: the "virtual MCG" regressor (stage 3).
@@ -230,13 +233,20 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         """
         check_is_fitted(self, "output_shape_")
         X = self._validate_latents(X, reset=False)
+        y_pred = np.empty((len(X), *self.output_shape_), dtype=X.dtype)
+        # Blocks of rows, so the float64 intermediates stay small whatever len(X) is.
+        step = max(_PREDICT_BLOCK_VALUES // max(self.y_mean_.size, 1), 1)
+        for start in range(0, len(X), step):
+            y_pred[start : start + step] = self._predict_block(X[start : start + step])
+        return y_pred
+
+    def _predict_block(self, X):
         Z = (X - self.x_mean_) / self.x_scale_
         if self.decoder == "linear":
             y_scaled = self.ridge_.predict(Z)
         else:
             y_scaled = self.net_.forward(torch.from_numpy(Z.astype(np.float32))).numpy()
-        y_pred = y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
-        return y_pred.astype(X.dtype, copy=False)
+        return y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):
         """R² of the predicted signals over all channels and time samples.

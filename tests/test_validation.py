@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sklearn_ecgmcg.utils import check_paired_signals, check_sfreq, check_signals
+from sklearn_ecgmcg.utils import _validation, check_paired_signals, check_sfreq, check_signals
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -100,3 +100,40 @@ def test_rejects_sparse_and_hints_reshape_for_1d():
         check_signals(sparse.csr_matrix(np.ones((2, 10))))
     with pytest.raises(ValueError, match="Reshape your data"):
         check_signals(np.zeros(10))
+
+
+@pytest.fixture
+def small_finite_blocks(monkeypatch):
+    """Check finiteness in blocks of 2 rows of (3, 10) float32, so inputs span many blocks."""
+    monkeypatch.setattr(_validation, "_FINITE_CHECK_BYTES", 2 * 3 * 10 * 4)
+
+
+@pytest.mark.parametrize("row", [0, 24, 49])
+def test_non_finite_found_in_any_block(small_finite_blocks, row):
+    X = np.zeros((50, 3, 10), dtype=np.float32)
+    X[row, 2, 9] = np.nan
+    X[row, 0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"X contains NaN or infinite values \(2 of 1500\)"):
+        check_signals(X)
+
+
+def test_float32_c_contiguous_input_is_not_copied(small_finite_blocks):
+    X = np.random.default_rng(0).standard_normal((50, 3, 10)).astype(np.float32)
+    out = check_signals(X, ensure_3d=True, dtype=np.float32)
+    assert np.shares_memory(out, X)
+    assert not np.shares_memory(check_signals(X, dtype=np.float32, copy=True), X)
+
+
+def test_read_only_memmap_is_checked_in_place(tmp_path, small_finite_blocks):
+    path = tmp_path / "beats.f32"
+    X = np.memmap(path, dtype=np.float32, mode="w+", shape=(50, 3, 10))
+    X[:] = 1.0
+    X[-1, -1, -1] = np.nan
+    X.flush()
+    mapped = np.memmap(path, dtype=np.float32, mode="r", shape=(50, 3, 10))
+    with pytest.raises(ValueError, match="contains NaN"):
+        check_signals(mapped, dtype=np.float32)
+    X[-1, -1, -1] = 0.0
+    X.flush()
+    out = check_signals(mapped, ensure_3d=True, dtype=np.float32)
+    assert np.shares_memory(out, mapped)

@@ -99,12 +99,30 @@ def check_signals(
     else:
         target = np.dtype(dtype)
     out = np.array(array, dtype=target, order="C", copy=copy or None)
-    if not np.isfinite(out).all():
+    if not _all_finite(out):
         n_bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
         raise ValueError(f"{name} contains NaN or infinite values ({n_bad} of {out.size}).")
     if ensure_3d and out.ndim == 2:
         out = out[:, np.newaxis, :]
     return out
+
+
+# Input bytes checked at once by _all_finite (its boolean mask is a fraction of it).
+_FINITE_CHECK_BYTES = 64 * 2**20
+
+
+def _all_finite(array):
+    """Whether ``array`` holds only finite values, checked in blocks of rows.
+
+    ``np.isfinite(array).all()`` allocates a boolean array as large as the input;
+    blocks of about 64 MB keep the extra memory independent of the number of samples
+    (a memory-mapped input is read block by block) and stop at the first bad block.
+    """
+    row_bytes = max(array[:1].nbytes, 1)
+    step = max(_FINITE_CHECK_BYTES // row_bytes, 1)
+    return all(
+        np.isfinite(array[start : start + step]).all() for start in range(0, len(array), step)
+    )
 
 
 def check_paired_signals(X, y, *, names=("X", "y"), **kwargs):
