@@ -208,14 +208,14 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         if self.decoder == "linear":
             self.ridge_ = RidgeCV(alphas=self.alphas).fit(Z, y_scaled)
             return self
-        n_outputs = y_scaled.shape[1]
-
-        def build_module():  # latent -> flattened signal
-            return ProjectionHead(X.shape[1], n_outputs, self.hidden_dim, self.n_layers)
-
         Z, y_scaled = Z.astype(np.float32), y_scaled.astype(np.float32)
-        self._fit_net(build_module, nn.MSELoss(), Z, y_scaled)
+        self._fit_net(self._build_module, nn.MSELoss(), Z, y_scaled)
         return self
+
+    def _build_module(self):
+        """The MLP decoder, latent -> flattened signal, for the fitted shapes."""
+        n_outputs = int(np.prod(self.output_shape_, dtype=np.int64))
+        return ProjectionHead(self.n_features_in_, n_outputs, self.hidden_dim, self.n_layers)
 
     def predict(self, X):
         """Predict signals (the virtual MCG) from latents.
