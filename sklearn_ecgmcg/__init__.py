@@ -6,6 +6,7 @@ views of the heart with scikit-learn estimators backed by PyTorch via skorch.
 
 __version__ = "0.1.0.dev0"
 
+from ._persistence import load_weights, save_weights
 from .alignment import CrossModalAligner
 from .pretraining import ContrastivePretrainer
 from .projection import LatentEncoder, LatentProjector
@@ -16,4 +17,6 @@ __all__ = [
     "CrossModalAligner",
     "LatentEncoder",
     "LatentProjector",
+    "load_weights",
+    "save_weights",
 ]

@@ -8,6 +8,7 @@ learning quality.
 
 import copy
 import io
+import json
 import pickle
 
 import joblib
@@ -18,7 +19,14 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from skorch.exceptions import DeviceWarning
 
-from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentEncoder, LatentProjector
+from sklearn_ecgmcg import (
+    ContrastivePretrainer,
+    CrossModalAligner,
+    LatentEncoder,
+    LatentProjector,
+    load_weights,
+    save_weights,
+)
 from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BeatSegmenter
 
@@ -108,7 +116,10 @@ FITTED = {
         beats.ecg
     ),
     "BeatSegmenter": lambda beats: BeatSegmenter(sfreq=SFREQ).fit(continuous_records()),
-    **{f"ContrastivePretrainer-{o}": _fitted_pretrainer(o) for o in ("simclr", "patient", "masked")},
+    **{
+        f"ContrastivePretrainer-{objective}": _fitted_pretrainer(objective)
+        for objective in ("simclr", "patient", "masked")
+    },
     "CrossModalAligner": lambda beats: make_aligner().fit(beats.ecg, beats.mcg),
     "CrossModalAligner-frozen-pretrainer-reconstruction": _fitted_aligner_from_frozen_pretrainer,
     "LatentProjector-linear": _fitted_projector("linear"),
@@ -186,7 +197,8 @@ def test_model_saved_from_cuda_loads_on_cpu(fitted, beats, name):
     with pytest.warns(DeviceWarning, match="requested device .cuda. is not available"):
         restored = pickle_round_trip(estimator)
     assert all(str(net.device) == "cpu" for net in _torch_nets(restored))
-    np.testing.assert_array_equal(outputs(name, restored, beats), outputs(name, fitted[name], beats))
+    expected = outputs(name, fitted[name], beats)
+    np.testing.assert_array_equal(outputs(name, restored, beats), expected)
 
 
 # test_pretraining, test_alignment and test_projection check the seeds of the plain
@@ -212,3 +224,95 @@ def test_same_seed_identical_other_seed_different(beats, name):
     expected = outputs(name, first, beats)
     np.testing.assert_array_equal(outputs(name, again, beats), expected)
     assert not np.allclose(outputs(name, other, beats), expected)
+
+
+# ------------------------------------------------------- weights without pickle
+WEIGHTS_SAVABLE = [
+    name for name in FITTED
+    if name.split("-")[0] in {"ContrastivePretrainer", "CrossModalAligner", "LatentProjector"}
+]
+
+
+@pytest.mark.parametrize("name", WEIGHTS_SAVABLE)
+def test_save_load_weights_gives_identical_outputs(fitted, beats, name, tmp_path):
+    estimator = fitted[name]
+    save_weights(estimator, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "weights.pt"]
+    restored = load_weights(tmp_path)
+    assert type(restored) is type(estimator)
+    np.testing.assert_array_equal(outputs(name, restored, beats), outputs(name, estimator, beats))
+    for param in ("embedding_dim", "decoder", "objective", "max_epochs", "random_state"):
+        assert getattr(restored, param, None) == getattr(estimator, param, None)
+    assert restored.n_features_in_ == estimator.n_features_in_
+    if hasattr(estimator, "net_"):
+        assert str(restored.net_.device) == "cpu"
+        assert restored.loss_curve_ == estimator.loss_curve_
+
+
+def test_weights_config_is_documented_json(fitted, tmp_path):
+    aligner = fitted["CrossModalAligner-frozen-pretrainer-reconstruction"]
+    save_weights(aligner, tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["format"] == "sklearn_ecgmcg-weights" and config["format_version"] == 1
+    assert config["class"] == "CrossModalAligner"
+    assert config["versions"]["torch"] == torch.__version__
+    # The pretrainer object is not written: its architecture is, its weights are the tower's.
+    assert config["params"]["ecg_encoder"] == "resnet1d"
+    assert config["ecg_encoder_config"]["n_channels"] == aligner.n_channels_in_
+    restored = load_weights(tmp_path)
+    assert restored.ecg_pretrainer_ is None and restored.ecg_encoder == "resnet1d"
+    np.testing.assert_array_equal(restored.mcg_mean_, aligner.mcg_mean_)
+
+
+def _side_effect():
+    _side_effect.ran = True
+
+
+class _Payload:
+    def __reduce__(self):
+        return (_side_effect, ())
+
+
+def test_load_weights_never_unpickles_objects(fitted, tmp_path):
+    save_weights(fitted["LatentProjector-linear"], tmp_path)
+    torch.save({"module": {}, "arrays": {}, "payload": _Payload()}, tmp_path / "weights.pt")
+    _side_effect.ran = False
+    with pytest.raises(ValueError, match="objects other than tensors"):
+        load_weights(tmp_path)
+    assert not _side_effect.ran
+
+
+def test_load_weights_refuses_unknown_class_and_other_files(fitted, tmp_path):
+    save_weights(fitted["LatentProjector-linear"], tmp_path)
+    config_file = tmp_path / "config.json"
+    config = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps({**config, "class": "Pipeline"}))
+    with pytest.raises(ValueError, match="support ContrastivePretrainer, CrossModalAligner"):
+        load_weights(tmp_path)
+    config_file.write_text(json.dumps({**config, "format": "other"}))
+    with pytest.raises(ValueError, match="not a sklearn_ecgmcg-weights configuration"):
+        load_weights(tmp_path)
+    config_file.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_weights(tmp_path)
+    with pytest.raises(ValueError, match="needs config.json and weights.pt"):
+        load_weights(tmp_path / "missing")
+
+
+def test_save_weights_refuses_what_it_cannot_write_as_data(fitted, beats, tmp_path):
+    with pytest.raises(ValueError, match="Use pickle or joblib"):
+        save_weights(fitted["Pipeline"], tmp_path)
+    with pytest.raises(ValueError, match="Use pickle or joblib"):
+        save_weights(fitted["BandpassFilter"], tmp_path)
+    with pytest.raises(ValueError, match="needs a fitted CrossModalAligner"):
+        save_weights(make_aligner(), tmp_path)
+
+    def factory(n_channels, n_times, embedding_dim):
+        return torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(n_channels * n_times, embedding_dim)
+        )
+
+    custom = ContrastivePretrainer(encoder=factory, embedding_dim=4, max_epochs=1, **FAST)
+    custom.fit(beats.ecg)
+    with pytest.raises(ValueError, match="plain data only"):
+        save_weights(custom, tmp_path)
