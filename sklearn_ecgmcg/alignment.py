@@ -18,7 +18,7 @@ from ._base import BaseTorchEstimator, resolve_device, seeded_torch
 from .metrics import retrieval_accuracy
 from .nn import ENCODER_PRESETS, ProjectionHead, clip_loss, local_clip_loss, make_encoder
 from .pretraining import ContrastivePretrainer
-from .utils import check_paired_signals, check_signals
+from .utils import check_amplitude, check_paired_signals, check_signals
 
 __all__ = ["CrossModalAligner"]
 
@@ -442,6 +442,8 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         X, y = check_paired_signals(
             X, _as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
         )
+        check_amplitude(X, modality="ecg", name="X")
+        check_amplitude(y, modality="mcg", name="y")
         if len(X) < 2:
             raise ValueError(
                 f"CrossModalAligner needs at least 2 paired beats; got n_samples = {len(X)} "

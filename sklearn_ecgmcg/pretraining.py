@@ -20,6 +20,7 @@ from .nn import (
     masked_reconstruction_loss,
     nt_xent_loss,
 )
+from .utils import check_amplitude
 
 __all__ = ["ContrastivePretrainer"]
 
@@ -271,6 +272,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self : ContrastivePretrainer
         """
         X = self._validate_signals(X, reset=True)
+        check_amplitude(X, modality="ecg", name="X")
         codes = self._group_codes(groups, len(X))
         self.encoder_config_ = {
             "encoder": self.encoder,

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from sklearn_ecgmcg.utils import _validation, check_paired_signals, check_sfreq, check_signals
+from sklearn_ecgmcg.utils import (
+    UnitsWarning,
+    _validation,
+    check_amplitude,
+    check_paired_signals,
+    check_sfreq,
+    check_signals,
+)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -137,3 +144,43 @@ def test_read_only_memmap_is_checked_in_place(tmp_path, small_finite_blocks):
     X.flush()
     out = check_signals(mapped, ensure_3d=True, dtype=np.float32)
     assert np.shares_memory(out, mapped)
+
+
+@pytest.fixture(scope="module")
+def paired_beats():
+    from sklearn_ecgmcg.datasets import make_paired_beats
+
+    return make_paired_beats(n_subjects=2, beats_per_subject=4, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "modality, scale, unit, conversion",
+    [
+        ("ecg", 1e-3, "V", "multiply by 1000"),
+        ("ecg", 1e3, "µV", "divide by 1000"),
+        ("mcg", 1e-12, "T", r"multiply by 1e\+12"),
+        ("mcg", 1e-3, "nT", "multiply by 1000"),
+        ("mcg", 1e3, "fT", "divide by 1000"),
+    ],
+)
+def test_check_amplitude_names_the_likely_unit(paired_beats, modality, scale, unit, conversion):
+    X = paired_beats[modality] * scale
+    with pytest.warns(UnitsWarning, match=rf"^y has a typical amplitude .* looks like .* in {unit}, not .*{conversion}"):
+        check_amplitude(X, modality=modality, name="y")
+
+
+def test_check_amplitude_is_silent_for_mv_ecg_pt_mcg_and_flat_lines(paired_beats, recwarn):
+    assert 0.2 < check_amplitude(paired_beats.ecg) < 5  # QRS of order 1 mV
+    assert 5 < check_amplitude(paired_beats.mcg, modality="mcg") < 100  # tens of pT
+    check_amplitude(np.random.default_rng(0).standard_normal((20, 5)))  # sklearn checks
+    assert check_amplitude(np.zeros((3, 2, 50))) == 0.0
+    assert not [w for w in recwarn if issubclass(w.category, UnitsWarning)]
+
+
+def test_check_amplitude_reads_a_bounded_subsample(recwarn):
+    # 10,000 records in V except every 40th in mV: only 256 evenly spaced records (every
+    # 40th) are read, so the estimate is that of the mV records and nothing warns.
+    X = np.random.default_rng(0).standard_normal((10_000, 100)) * 1e-3
+    X[::40] *= 1e3
+    assert 2 < check_amplitude(X) < 3.5  # 99th percentile of |N(0, 1)|: 2.58
+    assert not [w for w in recwarn if issubclass(w.category, UnitsWarning)]

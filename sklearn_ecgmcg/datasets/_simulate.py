@@ -12,7 +12,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils import check_positive_int, check_sfreq, check_signals
+from ..utils import check_amplitude, check_positive_int, check_sfreq, check_signals
 from . import _dipole, _forward, _noise
 
 __all__ = ["make_paired_beats", "simulate_paired_recordings", "mcg_from_ecg"]
@@ -881,6 +881,7 @@ def mcg_from_ecg(
             f"ecg must be 3-D (n_records, n_channels, n_times) with named leads; got shape "
             f"{ecg.shape}."
         )
+    check_amplitude(ecg, modality="ecg", name="ecg")
     sfreq, baseline, depth, _ = _check_common(
         sfreq, "12-lead", mcg_layout, noise, sensor, gradiometer_baseline, depth,
         (60.0, 60.0), mains_freq,

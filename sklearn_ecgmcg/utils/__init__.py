@@ -1,5 +1,19 @@
 """Validation helpers shared across the package."""
 
-from ._validation import check_paired_signals, check_positive_int, check_sfreq, check_signals
+from ._validation import (
+    UnitsWarning,
+    check_amplitude,
+    check_paired_signals,
+    check_positive_int,
+    check_sfreq,
+    check_signals,
+)
 
-__all__ = ["check_signals", "check_paired_signals", "check_sfreq", "check_positive_int"]
+__all__ = [
+    "UnitsWarning",
+    "check_amplitude",
+    "check_signals",
+    "check_paired_signals",
+    "check_sfreq",
+    "check_positive_int",
+]

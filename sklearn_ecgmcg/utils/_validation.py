@@ -1,11 +1,18 @@
 """Input validation shared by every public function and estimator."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["check_signals", "check_paired_signals", "check_sfreq"]
+__all__ = [
+    "UnitsWarning",
+    "check_amplitude",
+    "check_signals",
+    "check_paired_signals",
+    "check_sfreq",
+]
 
 
 def check_signals(
@@ -167,3 +174,67 @@ def check_positive_int(value, *, name):
     if value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+class UnitsWarning(UserWarning):
+    """Warning that a signal's amplitude points to the wrong physical units."""
+
+
+# modality: (expected unit, typical amplitude in it, {other unit: its size in the expected
+# unit}). The typical amplitude is that of ``_robust_amplitude``: ECG QRS ~0.5-5 mV, MCG
+# QRS tens of pT.
+_UNITS = {
+    "ecg": ("mV", 1.0, {"V": 1e3, "µV": 1e-3}),
+    "mcg": ("pT", 20.0, {"T": 1e12, "nT": 1e3, "fT": 1e-3}),
+}
+_UNITS_TOLERANCE = 100.0  # warn only when the amplitude is this far off the typical one
+_AMPLITUDE_SUBSAMPLE = 256  # records used to estimate the amplitude
+
+
+def _robust_amplitude(X):
+    """Median over records of the 99th percentile of ``|x - median(x)|`` per record."""
+    step = max(1, -(-len(X) // _AMPLITUDE_SUBSAMPLE))
+    records = np.asarray(X[::step], dtype=np.float64).reshape(len(X[::step]), -1)
+    deviation = np.abs(records - np.median(records, axis=1, keepdims=True))
+    return float(np.median(np.percentile(deviation, 99, axis=1)))
+
+
+def check_amplitude(X, *, modality="ecg", name="X"):
+    """Warn when the amplitude of signals says they are in the wrong units.
+
+    The robust amplitude (median over records of the 99th percentile of
+    ``|x - median(x)|``, on at most 256 evenly spaced records) is compared with the
+    typical amplitude of the modality: ECG in mV (~1) or MCG in pT (~20). More than
+    100 times off gives a :class:`UnitsWarning` naming the likely unit and how to
+    convert. Flat signals (amplitude 0) carry no unit information and pass silently.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, [n_channels,] n_times)
+        Validated signals (see :func:`check_signals`).
+    modality : {"ecg", "mcg"}, default="ecg"
+        ``"ecg"`` expects millivolts, ``"mcg"`` picotesla.
+    name : str, default="X"
+        Name of the argument, used in the warning.
+
+    Returns
+    -------
+    amplitude : float
+        The robust amplitude, in the units of ``X``.
+    """
+    expected, typical, others = _UNITS[modality]
+    amplitude = _robust_amplitude(X)
+    if amplitude == 0 or typical / _UNITS_TOLERANCE <= amplitude <= typical * _UNITS_TOLERANCE:
+        return amplitude
+    # The unit that brings the amplitude closest to the typical one, on a log scale.
+    unit, size = min(others.items(), key=lambda u: abs(np.log(amplitude * u[1] / typical)))
+    factor = "multiply by" if size > 1 else "divide by"
+    scale = size if size > 1 else 1 / size
+    warnings.warn(
+        f"{name} has a typical amplitude of {amplitude:.3g}, far from the "
+        f"~{typical:g} {expected} of {modality.upper()}: it looks like {modality.upper()} "
+        f"in {unit}, not {expected}. Convert it to {expected} ({factor} {scale:g}).",
+        UnitsWarning,
+        stacklevel=3,
+    )
+    return amplitude
