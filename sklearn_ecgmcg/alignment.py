@@ -570,7 +570,15 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 f"groups must have shape ({n_samples},), one subject id per pair; "
                 f"got {groups.shape}."
             )
-        return np.unique(groups, return_inverse=True)[1].astype(np.int64)
+        subjects, codes = np.unique(groups, return_inverse=True)
+        if len(subjects) < 2:
+            raise ValueError(
+                "same_subject_negatives=False leaves no negatives when all pairs come from "
+                f"one subject (groups holds the single id {subjects[0]}): the loss would "
+                "be 0 and nothing learned. Pass pairs of at least 2 subjects, or "
+                "same_subject_negatives=True."
+            )
+        return codes.astype(np.int64)
 
     def _window_bounds(self):
         """Local windows as fractions ``(start, stop)`` of the beat window."""
