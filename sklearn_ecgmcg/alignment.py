@@ -755,7 +755,12 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         return tags
 
 
-def _unit(z):
-    """Divide the rows of float32 ``z`` by their L2 norm, in place (``z`` is ours)."""
-    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+def _unit(z, block_rows=65536):
+    """Divide the rows of float32 ``z`` by their L2 norm, in place (``z`` is ours).
+
+    In blocks of rows: ``np.linalg.norm`` squares its whole input into a temporary.
+    """
+    for start in range(0, len(z), block_rows):
+        block = z[start : start + block_rows]
+        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
     return z
