@@ -328,7 +328,14 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
                 f"groups must have shape ({n_samples},), one patient id per sample; "
                 f"got {groups.shape}."
             )
-        return np.unique(groups, return_inverse=True)[1].astype(np.int64)
+        codes = np.unique(groups, return_inverse=True)[1].astype(np.int64)
+        if codes.max() == 0:
+            raise ValueError(
+                'objective="patient" needs at least two patients in groups (every pair '
+                "of samples would be a positive and nothing would be learned); got one. "
+                'Use objective="simclr" for a single patient.'
+            )
+        return codes
 
     def _build_module(self):
         encoder = make_encoder(**self.encoder_config_)

@@ -74,3 +74,11 @@ def test_aligner_rejects_one_subject_without_same_subject_negatives():
     assert all(loss > 0 for loss in aligner.loss_curve_)
     aligner.set_params(same_subject_negatives=False).fit(ecg, mcg, groups=np.arange(10) % 2)
     assert aligner.n_epochs_ == 2
+
+
+def test_patient_objective_rejects_a_single_patient():
+    X = np.random.default_rng(0).standard_normal((8, 2, 32)).astype(np.float32)
+    pretrainer = ContrastivePretrainer(objective="patient", max_epochs=1, device="cpu")
+    with pytest.raises(ValueError, match="needs at least two patients"):
+        pretrainer.fit(X, groups=np.zeros(8))
+    assert not hasattr(pretrainer, "net_")

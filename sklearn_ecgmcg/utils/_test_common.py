@@ -103,4 +103,7 @@ EXPECTED_FAILED_CHECKS["LatentProjector"] = {
 
 def expected_failed_checks(estimator):
     """Return the checks ``estimator`` is known to fail, with reasons."""
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+    failed = EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+    if type(estimator).__name__ == "LatentProjector" and estimator.decoder == "linear":
+        failed = {}  # the ridge readout is exact in float64 and passes every check
+    return failed
