@@ -31,6 +31,17 @@ def ptbdb_path(shared_data):
     return shared_data / "ptbdb"
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny networks run faster on one torch thread on a shared 2-core machine."""
+    import torch
+
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

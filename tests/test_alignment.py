@@ -66,13 +66,7 @@ def assert_same_state(a, b):
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny convolutions run much slower on two threads when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -34,13 +34,7 @@ TINY = {"width": 4, "blocks": (1,)}
 FAST = {"batch_size": 16, "device": "cpu", "random_state": 0}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny networks: one thread avoids thread-pool overhead on a shared 2-core machine.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,7 @@ FAST_MLP = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny networks: one thread avoids thread-pool overhead on a shared 2-core machine.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def linear_signals(n_samples=120, n_latent=6, n_channels=5, n_times=40, seed=0):
