@@ -12,6 +12,16 @@ from ..utils import check_sfreq, check_signals
 __all__ = ["BandpassFilter"]
 
 
+def required_sfreq(estimator):
+    """The estimator's ``sfreq``; a clear error when the user left it unset."""
+    if estimator.sfreq is None:
+        raise ValueError(
+            f"{type(estimator).__name__} needs the sampling rate: pass sfreq in Hz "
+            "(e.g. sfreq=500.0)."
+        )
+    return estimator.sfreq
+
+
 def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=30.0):
     """Design the Butterworth (and optional notch) filter as second-order sections.
 
@@ -192,13 +202,8 @@ class BandpassFilter(TransformerMixin, BaseEstimator):
         self.notch_quality = notch_quality
 
     def _design(self):
-        if self.sfreq is None:
-            raise ValueError(
-                f"{type(self).__name__} needs the sampling rate: pass sfreq in Hz "
-                "(e.g. sfreq=500.0)."
-            )
         return design_filter(
-            self.sfreq, self.l_freq, self.h_freq, self.order,
+            required_sfreq(self), self.l_freq, self.h_freq, self.order,
             self.notch_freq, self.notch_quality,
         )
 

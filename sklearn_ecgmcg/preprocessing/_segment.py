@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from wfdb import processing
 
 from ..utils import check_sfreq, check_signals
-from ._filter import design_filter
+from ._filter import design_filter, required_sfreq
 
 __all__ = ["BeatSegmenter", "detect_r_peaks", "segment_beats"]
 
@@ -435,17 +435,9 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         self.detector = detector
         self.on_empty = on_empty
 
-    def _checked_sfreq(self):
-        if self.sfreq is None:
-            raise ValueError(
-                f"{type(self).__name__} needs the sampling rate: pass sfreq in Hz "
-                "(e.g. sfreq=500.0)."
-            )
-        return self.sfreq
-
     def _segment(self, X, y=None, on_empty="warn"):
         return segment_beats(
-            X, y, sfreq=self._checked_sfreq(), tmin=self.tmin, tmax=self.tmax,
+            X, y, sfreq=required_sfreq(self), tmin=self.tmin, tmax=self.tmax,
             detector=self.detector, on_empty=on_empty,
         )
 
@@ -464,7 +456,7 @@ class BeatSegmenter(TransformerMixin, BaseEstimator):
         -------
         self : BeatSegmenter
         """
-        self._checked_sfreq()
+        required_sfreq(self)
         X = check_signals(X)
         self.n_features_in_ = int(np.prod(X.shape[1:]))
         return self
