@@ -31,6 +31,7 @@ SMALL = {
     "resnet1d_large": {"width": 4, "blocks": (1, 1)},
     "transformer": {"d_model": 8, "n_heads": 2, "depth": 1},
     "mlp": {"hidden_dims": (8,)},
+    "spatial": {"n_components": 2},
 }
 
 
@@ -45,6 +46,18 @@ def test_encoder_shapes(name, n_channels, n_times):
     features = encoder.forward_features(x)
     assert features.shape[:2] == (3, encoder.n_features)
     torch.testing.assert_close(encoder.pool(features), z)
+
+
+def test_spatial_encoder_is_one_channel_mix_at_every_sample_then_affine():
+    torch.manual_seed(0)
+    encoder = make_encoder("spatial", 5, 20, 3)
+    x, other = torch.randn(4, 5, 20), torch.randn(4, 5, 20)
+    order = torch.randperm(20)
+    features = encoder.forward_features(x)
+    assert features.shape == (4, 4, 20)  # four virtual leads by default
+    torch.testing.assert_close(encoder.forward_features(x[..., order]), features[..., order])
+    zero = encoder(torch.zeros(1, 5, 20))
+    torch.testing.assert_close(encoder(x + other) + zero, encoder(x) + encoder(other))
 
 
 def test_make_encoder_accepts_a_factory_and_rejects_bad_ones():

@@ -10,7 +10,14 @@ from ._augment import (
     random_shift,
     time_mask,
 )
-from ._encoders import ENCODER_PRESETS, MLPEncoder, ResNet1d, TransformerEncoder1d, make_encoder
+from ._encoders import (
+    ENCODER_PRESETS,
+    MLPEncoder,
+    ResNet1d,
+    SpatialFilterEncoder,
+    TransformerEncoder1d,
+    make_encoder,
+)
 from ._heads import ProjectionHead, ReconstructionDecoder
 from ._losses import (
     CLIPLoss,
@@ -35,6 +42,7 @@ __all__ = [
     "ENCODER_PRESETS",
     "MLPEncoder",
     "ResNet1d",
+    "SpatialFilterEncoder",
     "TransformerEncoder1d",
     "make_encoder",
     "ProjectionHead",

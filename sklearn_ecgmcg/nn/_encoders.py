@@ -24,6 +24,7 @@ __all__ = [
     "ResNet1d",
     "TransformerEncoder1d",
     "MLPEncoder",
+    "SpatialFilterEncoder",
     "ENCODER_PRESETS",
     "make_encoder",
 ]
@@ -256,6 +257,46 @@ class MLPEncoder(nn.Module):
         return self.fc(self.body(x))
 
 
+class SpatialFilterEncoder(nn.Module):
+    """Linear spatial filters ("virtual leads") then a linear map of their time courses.
+
+    ECG and MCG are both linear in the heart's current dipole at every instant; this
+    tower has that form and nothing more: ``n_components`` learned linear
+    combinations of the input channels, applied at every time sample (a 1x1
+    convolution), whose time courses are flattened and mapped linearly to the
+    embedding. It has few parameters and no nonlinearity, so it suits small paired
+    sets, where deep towers overfit.
+
+    Parameters
+    ----------
+    n_channels, n_times : int
+        Input shape.
+    embedding_dim : int, default=128
+        Size of the output embedding.
+    n_components : int, default=4
+        Number of spatial filters (virtual leads); the dipole has three components.
+    """
+
+    def __init__(self, n_channels, n_times, embedding_dim=128, *, n_components=4):
+        super().__init__()
+        self.n_channels = n_channels
+        self.n_times = n_times
+        self.embedding_dim = embedding_dim
+        self.n_components = n_components
+        self.spatial = nn.Conv1d(n_channels, n_components, kernel_size=1)
+        self.n_features = n_components
+        self.fc = nn.Linear(n_components * n_times, embedding_dim)
+
+    def forward_features(self, x):
+        return self.spatial(x)
+
+    def pool(self, features):
+        return self.fc(features.flatten(1))
+
+    def forward(self, x):
+        return self.pool(self.forward_features(x))
+
+
 # name -> (class, default keyword parameters). "resnet1d" trains in minutes on two CPU
 # cores; "resnet1d_large" (~4M parameters) is meant for a GPU.
 ENCODER_PRESETS = {
@@ -266,6 +307,7 @@ ENCODER_PRESETS = {
         {"patch_size": 16, "d_model": 64, "depth": 2, "n_heads": 4},
     ),
     "mlp": (MLPEncoder, {"hidden_dims": (256,)}),
+    "spatial": (SpatialFilterEncoder, {"n_components": 4}),
 }
 
 
@@ -276,7 +318,7 @@ def make_encoder(encoder, n_channels, n_times, embedding_dim, params=None):
     ----------
     encoder : str or callable
         A key of :data:`ENCODER_PRESETS` (``"resnet1d"``, ``"resnet1d_large"``,
-        ``"transformer"``, ``"mlp"``), or a callable
+        ``"transformer"``, ``"mlp"``, ``"spatial"``), or a callable
         ``encoder(n_channels, n_times, embedding_dim, **params)`` returning a
         :class:`torch.nn.Module` that maps ``(n, n_channels, n_times)`` to
         ``(n, embedding_dim)`` (an encoder class works).
