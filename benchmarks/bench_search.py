@@ -47,7 +47,7 @@ def parse_args():
 
 def make_pipe(sfreq, epochs):
     return Pipeline([
-        ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=sfreq)),
+        ("lowpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=sfreq)),
         ("align", CrossModalAligner(
             ecg_encoder_params={"width": 8, "blocks": (1, 1)},
             mcg_encoder_params={"width": 8, "blocks": (1, 1)},

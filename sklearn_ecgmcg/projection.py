@@ -132,7 +132,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     After an aligner in a pipeline, it predicts the MCG from the ECG alone::
 
         pipe = Pipeline([
-            ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40, sfreq=500)),
+            ("lowpass", BandpassFilter(l_freq=None, h_freq=40, sfreq=500)),
             ("align", CrossModalAligner(temperature=0.1)),
             ("project", LatentProjector()),
         ])

@@ -56,7 +56,7 @@ def make_aligner(**params):
 
 def make_pipe(projector=None, **align_params):
     return Pipeline([
-        ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=SFREQ)),
+        ("bandpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=SFREQ)),
         ("align", make_aligner(**align_params)),
         ("project", projector or LatentProjector()),
     ])
@@ -86,7 +86,7 @@ def test_pipeline_fits_on_pairs_and_predicts_virtual_mcg_from_ecg(beats, project
 
 def test_pretrained_stage1_is_fitted_once_and_shared_by_clones(beats, monkeypatch):
     unpaired = make_paired_beats(n_subjects=4, beats_per_subject=8, sfreq=SFREQ, random_state=1)
-    bandpass = BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=SFREQ)
+    bandpass = BandpassFilter(l_freq=None, h_freq=40.0, sfreq=SFREQ)
     pretrainer = ContrastivePretrainer(
         encoder_params=TINY, embedding_dim=4, max_epochs=1, **FAST
     ).fit(bandpass.fit_transform(unpaired.ecg))

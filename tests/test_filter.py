@@ -131,6 +131,20 @@ def test_too_short_records_say_what_to_change():
     assert BandpassFilter(l_freq=None, sfreq=SFREQ, order=2).transform(short).shape == (2, 27)
 
 
+def test_high_pass_on_single_beats_warns_and_says_what_to_do(rng):
+    beats = rng.normal(size=(4, 12, 350))  # 0.7 s at 500 Hz
+    with pytest.warns(UserWarning, match=r"0\.7 s, shorter than 3 periods of l_freq=0\.5 Hz"):
+        BandpassFilter(l_freq=0.5, sfreq=SFREQ).fit_transform(beats)
+    with pytest.warns(UserWarning, match="before cutting beats"):
+        BandpassFilter(l_freq=0.5, h_freq=None, sfreq=SFREQ).transform(beats)
+
+
+def test_no_warning_for_long_records_or_low_pass_only(rng, recwarn):
+    BandpassFilter(l_freq=0.5, sfreq=SFREQ).transform(rng.normal(size=(2, 3000)))  # 6 s
+    BandpassFilter(l_freq=None, h_freq=40.0, sfreq=SFREQ).transform(rng.normal(size=(2, 350)))
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
 def test_rejects_bad_signals():
     filt = BandpassFilter(sfreq=SFREQ)
     with pytest.raises(ValueError, match="NaN"):

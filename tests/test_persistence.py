@@ -100,14 +100,14 @@ def _fitted_latent_encoder(beats):
 
 def _fitted_pipeline(beats):
     return Pipeline([
-        ("bandpass", BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=SFREQ)),
+        ("bandpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=SFREQ)),
         ("align", make_aligner()),
         ("project", make_projector("mlp")),
     ]).fit(beats.ecg, beats.mcg)
 
 
 FITTED = {
-    "BandpassFilter": lambda beats: BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=SFREQ).fit(
+    "BandpassFilter": lambda beats: BandpassFilter(l_freq=None, h_freq=40.0, sfreq=SFREQ).fit(
         beats.ecg
     ),
     "BeatSegmenter": lambda beats: BeatSegmenter(sfreq=SFREQ).fit(continuous_records()),
