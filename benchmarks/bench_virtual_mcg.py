@@ -76,11 +76,8 @@ from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.metrics import field_map_angle_error, virtual_mcg_r2
 from sklearn_ecgmcg.preprocessing import BandpassFilter
 
-SPATIAL_TOWERS = {  # as in bench_alignment.py
-    "ecg_encoder": "spatial", "mcg_encoder": "spatial", "projection_head": "linear",
-    "ecg_encoder_params": {"n_components": 8}, "mcg_encoder_params": {"n_components": 8},
-    "embedding_dim": 128, "temperature": 0.02,
-}
+from bench_alignment import SPATIAL as SPATIAL_TOWERS  # the retrieval benchmark's settings
+
 CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "ischemia"]
 
 
@@ -150,8 +147,7 @@ def physics_ceiling(ecg_clean, mcg_clean, groups):
     predicted = np.empty_like(mcg_clean)
     for subject in np.unique(groups):
         rows = groups == subject
-        ecg = ecg_clean[rows].transpose(0, 2, 1).reshape(-1, ecg_clean.shape[1])
-        mcg = mcg_clean[rows].transpose(0, 2, 1).reshape(-1, mcg_clean.shape[1])
+        ecg, mcg = _by_sample(ecg_clean[rows]), _by_sample(mcg_clean[rows])
         design = np.column_stack([ecg, np.ones(len(ecg))])
         weights = np.linalg.lstsq(design, mcg, rcond=None)[0]
         fitted = (design @ weights).reshape(rows.sum(), -1, mcg_clean.shape[1])
