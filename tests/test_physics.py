@@ -301,6 +301,21 @@ def test_ischemia_flattens_or_inverts_t_and_adds_a_second_source(by_condition):
 # --------------------------------------------------------------------------- forward models
 
 
+def test_derived_limb_leads_obey_einthoven_and_goldberger():
+    # The clean ECG and the electrode noise both obey the identities, so no combination
+    # of leads cancels the noise while keeping a trace of the heart (a least-squares
+    # map would find it with huge weights and look far better than it is).
+    data = make_paired_beats(n_subjects=3, beats_per_subject=2, dtype=np.float64,
+                             random_state=0)
+    for ecg in (data.ecg, data.ecg_clean):
+        lead_i, lead_ii, lead_iii, avr, avl, avf = ecg[:, :6].transpose(1, 0, 2)
+        scale = np.abs(ecg).max()
+        for derived, expected in [(lead_iii, lead_ii - lead_i), (avr, -(lead_i + lead_ii) / 2),
+                                  (avl, lead_i - lead_ii / 2), (avf, lead_ii - lead_i / 2)]:
+            np.testing.assert_allclose(derived, expected, atol=1e-12 * scale)
+    assert np.linalg.matrix_rank(data.ecg.transpose(1, 0, 2).reshape(12, -1), tol=1e-9) == 8
+
+
 def test_bz_equals_normal_component_of_full_half_space_field():
     """Cross-check against physics.md's full vector field above a half-space."""
     rng = np.random.default_rng(1)
