@@ -41,6 +41,7 @@ from sklearn_ecgmcg.datasets import (
 )
 from sklearn_ecgmcg.preprocessing import (
     BandpassFilter,
+    BaselineCorrector,
     BeatSegmenter,
     detect_r_peaks,
     segment_beats,
@@ -346,6 +347,28 @@ TABLE = {
                 lambda ctx: (BandpassFilter(l_freq=50.0, h_freq=40.0, sfreq=SFREQ).fit,
                              (_ecg(ctx),)),
                 ValueError, r"l_freq=50.* must be below h_freq=40",
+            ),
+        },
+    ),
+    "BaselineCorrector": Api(
+        good=_ecg,
+        call=lambda X, ctx: BaselineCorrector(sfreq=SFREQ).fit_transform(X),
+        signal_cases=NUMERIC,
+        other={
+            "sfreq_zero": (
+                lambda ctx: (BaselineCorrector().fit, (_ecg(ctx),)), ValueError,
+                r"needs the sampling rate",
+            ),
+            "sfreq_negative": _param(lambda X: BaselineCorrector(sfreq=-1.0).fit(X),
+                                     np.ones((2, 64))),
+            "impossible_parameter": (
+                lambda ctx: (BaselineCorrector(sfreq=SFREQ, edge=0.001).fit, (_ecg(ctx),)),
+                ValueError, r"less than one sample",
+            ),
+            "window_longer_than_records": (
+                lambda ctx: (BaselineCorrector(sfreq=SFREQ).fit_transform,
+                             (_ecg(ctx, times=15),)),
+                ValueError, r"15 time samples, too short",
             ),
         },
     ),

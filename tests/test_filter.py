@@ -156,3 +156,35 @@ def test_rejects_bad_signals():
 def test_clone_keeps_parameters():
     filt = BandpassFilter(l_freq=1.0, h_freq=30.0, sfreq=250.0, order=2, notch_freq=50.0)
     assert clone(filt).get_params() == filt.get_params()
+
+
+# --------------------------------------------------------------- BaselineCorrector
+def test_baseline_corrector_removes_offset_and_tilt_per_channel_and_beat():
+    from sklearn_ecgmcg.preprocessing import BaselineCorrector
+
+    rng = np.random.default_rng(0)
+    t = np.arange(175) / 250.0
+    wave = np.exp(-(((t - 0.35) / 0.03) ** 2))  # silent at both ends of the window
+    offsets, slopes = rng.normal(size=(6, 3, 1)), rng.normal(size=(6, 3, 1))
+    beats = wave + offsets + slopes * t
+    original = beats.copy()
+    corrected = BaselineCorrector(sfreq=250.0).fit_transform(beats)
+    np.testing.assert_allclose(corrected, np.broadcast_to(wave, beats.shape), atol=1e-6)
+    np.testing.assert_array_equal(beats, original)  # input untouched
+
+
+def test_baseline_corrector_keeps_float32_and_waves_between_the_ends():
+    from sklearn_ecgmcg.datasets import make_paired_beats
+    from sklearn_ecgmcg.preprocessing import BaselineCorrector
+
+    data = make_paired_beats(n_subjects=4, beats_per_subject=3, sfreq=250.0, random_state=0)
+    corrected = BaselineCorrector(sfreq=250.0).fit_transform(data.ecg)
+    assert corrected.dtype == np.float32 and corrected.shape == data.ecg.shape
+    # Baseline wander is what it removes: closer to the clean ECG than the raw beats,
+    # while the R wave (mid-window) keeps its height.
+    error_before = np.abs(data.ecg - data.ecg_clean).mean()
+    error_after = np.abs(corrected - (data.ecg_clean - data.ecg_clean[..., :10].mean(-1, keepdims=True))).mean()
+    assert error_after < 0.5 * error_before
+    peak = data.ecg_clean.shape[-1] * 25 // 70  # R peak at 0.25 s of the 0.7 s window
+    np.testing.assert_allclose(np.abs(corrected[..., peak]).mean(),
+                               np.abs(data.ecg_clean[..., peak]).mean(), rtol=0.15)

@@ -10,9 +10,11 @@ check that cannot pass is listed once, with its reason, in
 def estimator_instances():
     """Return one fast-to-fit instance of every public estimator."""
     instances = []
-    from sklearn_ecgmcg.preprocessing import BandpassFilter, BeatSegmenter
+    from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector, BeatSegmenter
 
-    instances += [BandpassFilter(sfreq=500.0), BeatSegmenter(sfreq=500.0)]
+    instances += [
+        BandpassFilter(sfreq=500.0), BaselineCorrector(sfreq=10.0, edge=0.1), BeatSegmenter(sfreq=500.0)
+    ]
     from sklearn_ecgmcg.pretraining import ContrastivePretrainer
 
     instances += [
@@ -80,6 +82,12 @@ EXPECTED_FAILED_CHECKS["BandpassFilter"] = {
         "than return wrong edges.",
     ),
     "check_n_features_in_after_fitting": STATELESS_SIGNAL_REASON,
+}
+EXPECTED_FAILED_CHECKS["BaselineCorrector"] = {
+    **SIGNAL_INPUT_CHECKS,
+    "check_n_features_in_after_fitting": STATELESS_SIGNAL_REASON,
+    "check_fit2d_1feature": "a one-sample record has no two end windows; the ValueError "
+    "names the record length and edge, not scikit-learn's '1 feature(s)' wording.",
 }
 EXPECTED_FAILED_CHECKS["BeatSegmenter"] = {
     **SIGNAL_INPUT_CHECKS,
