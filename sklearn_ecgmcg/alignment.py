@@ -77,6 +77,17 @@ class _Tower(nn.Module):
         return z, self.local_head(torch.stack(windows, dim=1))
 
 
+class _FeatureMap(nn.Module):
+    """A tower's scaling and encoder feature map, before pooling and projection head."""
+
+    def __init__(self, tower):
+        super().__init__()
+        self.tower = tower
+
+    def forward(self, x):
+        return self.tower.encoder.forward_features(self.tower.scale(x))
+
+
 class _AlignmentModule(nn.Module):
     """Both towers, the (fixed or learnable, bounded) temperature and, optionally, a
     linear decoder from the unit ECG latent to the flattened standardised MCG.
@@ -182,7 +193,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
 
     Parameters
     ----------
-    ecg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"}, callable or \
+    ecg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp", "spatial"}, callable or \
             ContrastivePretrainer, default="resnet1d"
         ECG tower. A preset name or factory (see
         :func:`sklearn_ecgmcg.nn.make_encoder`) builds a fresh encoder. A
@@ -201,7 +212,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         shape ``(n_samples, n_features)`` (read as one channel, flattened), such as
         the embeddings of a frozen stage-1 step in a pipeline (locked-tower
         alignment).
-    mcg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"} or callable, \
+    mcg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp", "spatial"} or callable, \
             default="resnet1d"
         MCG tower's encoder preset or factory.
     ecg_encoder_params, mcg_encoder_params : dict or None, default=None
@@ -216,6 +227,21 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         tower such as ``"spatial"`` linear (on a few hundred simulated pairs the MLP
         head cost it a third of its top-1 retrieval,
         ``benchmarks/bench_alignment.py``).
+    latent : {"pooled", "temporal"}, default="pooled"
+        What :meth:`transform` and :meth:`encode` return:
+
+        - ``"pooled"``: the L2-normalised point of the shared space, ``(n_samples,
+          embedding_dim)``, which the loss compares (retrieval, classifiers);
+        - ``"temporal"``: the tower's feature map before pooling, ``(n_samples,
+          n_features, n_steps)``, not normalised. For ``"spatial"`` towers these are
+          the time courses of the learned virtual leads at the beat's own sampling
+          (``n_steps = n_times``): a time-resolved shared latent heartbeat, from which
+          a :class:`~sklearn_ecgmcg.LatentProjector` decodes the MCG with one map
+          shared by all time samples. On held-out simulated subjects this decoded
+          the virtual MCG better than ridge regression on the flattened ECG
+          (``benchmarks/bench_virtual_mcg.py``).
+
+        Training and :meth:`score` use the pooled latent either way.
     temperature : float, default=0.1
         Softmax temperature of the InfoNCE loss; with ``learn_temperature=True``,
         its initial value.
@@ -356,6 +382,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         "ecg_encoder_params": [dict, None],
         "mcg_encoder_params": [dict, None],
         "projection_head": [StrOptions({"mlp", "linear"})],
+        "latent": [StrOptions({"pooled", "temporal"})],
         "learn_temperature": ["boolean"],
         "temperature_bounds": [tuple],
         "freeze_ecg": ["boolean"],
@@ -378,6 +405,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         mcg_encoder_params=None,
         embedding_dim=64,
         projection_head="mlp",
+        latent="pooled",
         temperature=0.1,
         learn_temperature=False,
         temperature_bounds=(0.01, 1.0),
@@ -404,6 +432,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         self.mcg_encoder_params = mcg_encoder_params
         self.embedding_dim = embedding_dim
         self.projection_head = projection_head
+        self.latent = latent
         self.temperature = temperature
         self.learn_temperature = learn_temperature
         self.temperature_bounds = temperature_bounds
@@ -637,6 +666,11 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             encoder.train(was_training)
         n_layers = 2 if self.projection_head == "mlp" else 1
         head = ProjectionHead(out_dim, self.embedding_dim, n_layers=n_layers)
+        if self.latent == "temporal" and not hasattr(encoder, "forward_features"):
+            raise TypeError(
+                'latent="temporal" needs encoders with forward_features(); '
+                f"{type(encoder).__name__} has not. Use a preset encoder or latent=\"pooled\"."
+            )
         local_head = None
         if window_bounds is not None:
             if not (hasattr(encoder, "forward_features") and hasattr(encoder, "pool")):
@@ -666,9 +700,11 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         Returns
         -------
         z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised ECG latent; returned alone when ``y`` is None.
+            L2-normalised ECG latent; returned alone when ``y`` is None. With
+            ``latent="temporal"``, the feature map ``(n_samples, n_features, n_steps)``.
         z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised MCG latent, returned as ``(z_ecg, z_mcg)`` when ``y`` is given.
+            L2-normalised MCG latent (or feature map), returned as ``(z_ecg, z_mcg)``
+            when ``y`` is given.
         """
         if y is None:
             return self.encode(ecg=X)
@@ -687,6 +723,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         Returns
         -------
         z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
+            Or ``(n_samples, n_features, n_steps)`` with ``latent="temporal"``.
         """
         return self.fit(X, y, groups=groups).transform(X)
 
@@ -704,16 +741,31 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         -------
         latent : ndarray of float32, shape (n_samples, embedding_dim)
             The L2-normalised latent of the modality given; with both, the fused
-            latent: the normalised mean of the two unit latents.
+            latent: the normalised mean of the two unit latents. With
+            ``latent="temporal"``, the modality's feature map ``(n_samples,
+            n_features, n_steps)`` (one modality at a time: the two towers' feature
+            maps are different filters, so they are not averaged).
         """
         check_is_fitted(self, "net_")
         if ecg is None and mcg is None:
             raise ValueError("encode needs ecg, mcg or both; got neither.")
+        if self.latent == "temporal":
+            if ecg is not None and mcg is not None:
+                raise ValueError(
+                    'With latent="temporal", encode one modality at a time (ecg or mcg); '
+                    'the fused latent needs latent="pooled".'
+                )
+            if ecg is not None:
+                return self._embed(ecg, _FeatureMap(self.net_.module_.ecg_tower))
+            return self._embed_mcg(mcg, _FeatureMap(self.net_.module_.mcg_tower))
+        return self._pooled(ecg, mcg)
+
+    def _pooled(self, ecg=None, mcg=None):
         latents = []
         if ecg is not None:
             latents.append(self._embed(ecg, self.net_.module_.ecg_tower))
         if mcg is not None:
-            latents.append(self._embed_mcg(mcg))
+            latents.append(self._embed_mcg(mcg, self.net_.module_.mcg_tower))
         if len(latents) == 2 and len(latents[0]) != len(latents[1]):
             raise ValueError(
                 "ecg and mcg must hold the same number of paired beats; got "
@@ -737,13 +789,15 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         Returns
         -------
         accuracy : float
-            Fraction of ECG beats whose most similar MCG latent (cosine) is their
-            own pair; chance is ``1 / n_samples``.
+            Fraction of ECG beats whose most similar MCG latent (cosine, pooled
+            latents whatever ``latent`` says) is their own pair; chance is
+            ``1 / n_samples``.
         """
-        z_ecg, z_mcg = self.transform(X, y)
-        return retrieval_accuracy(z_ecg, z_mcg, k=1)
+        check_is_fitted(self, "net_")
+        X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))
+        return retrieval_accuracy(self._pooled(ecg=X), self._pooled(mcg=y), k=1)
 
-    def _embed_mcg(self, mcg):
+    def _embed_mcg(self, mcg, module):
         mcg = check_signals(_as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)
         shape = mcg.shape[1:]
         if shape != (self.n_mcg_channels_, self.n_mcg_times_):
@@ -752,7 +806,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 f"CrossModalAligner was fitted on {self.n_mcg_channels_} x "
                 f"{self.n_mcg_times_}."
             )
-        return self._run_batched(mcg, self.net_.module_.mcg_tower)
+        return self._run_batched(mcg, module)
 
     @property
     def _n_features_out(self):

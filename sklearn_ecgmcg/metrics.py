@@ -13,6 +13,7 @@ Scorers for ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV` and
 :func:`make_retrieval_scorer` and :func:`make_virtual_mcg_scorer`.
 """
 
+import copy
 from numbers import Real
 
 import numpy as np
@@ -680,6 +681,11 @@ def _paired_latents(estimator, X, y):
         if n_steps > 1:
             X = estimator[: n_steps - 1].transform(X)
         estimator = estimator[n_steps - 1]
+    if getattr(estimator, "latent", None) == "temporal":
+        # Retrieval compares the pooled latents the contrastive loss was trained on;
+        # a shallow copy shares the fitted net and leaves the user's object as it is.
+        estimator = copy.copy(estimator)
+        estimator.latent = "pooled"
     latents = estimator.transform(X, y)
     if not (isinstance(latents, tuple) and len(latents) == 2):
         raise TypeError(

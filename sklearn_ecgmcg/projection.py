@@ -91,8 +91,13 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     output_shape_ : tuple of int
         Shape of one target sample: ``(n_channels, n_times)`` for 3-D ``y``,
         ``(n_times,)`` for 2-D ``y`` (one channel), ``()`` for 1-D ``y``.
-    x_mean_, x_scale_ : ndarray of shape ``(n_features_in_,)``
-        Standardisation of the latents.
+    latent_shape_ : tuple of int
+        Shape of one latent: ``(n_features_in_,)``, or ``(n_features_in_, n_times)``
+        for time-resolved latents.
+    x_mean_ : ndarray of shape ``latent_shape_``
+        Mean training latent.
+    x_scale_ : ndarray of shape ``(n_features_in_,)``
+        RMS of each centred latent feature (over samples and time steps).
     y_mean_ : ndarray of shape ``output_shape_``
         Mean training target (the prediction for an average latent).
     y_scale_ : float
@@ -111,6 +116,14 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
 
     Notes
     -----
+    Time-resolved latents ``X`` of shape ``(n_samples, n_features, n_times)`` (such
+    as ``CrossModalAligner(latent="temporal")`` gives with ``"spatial"`` towers: the
+    virtual leads' time courses) are decoded one time step at a time, with one map
+    from the ``n_features`` latent values to the ``n_channels`` output values shared
+    by all time steps, around the mean training latent and signal: the physics' form
+    when both modalities are linear in the same source at each instant. ``y`` must
+    then be signals with the same ``n_times``.
+
     ``y`` may be 3-D ``(n_samples, n_channels, n_times)``, 2-D ``(n_samples,
     n_times)`` (one channel, the package's signal convention; scikit-learn's
     multi-output regression) or 1-D ``(n_samples,)`` (one scalar per sample,
@@ -184,8 +197,9 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Latents, e.g. ``CrossModalAligner.transform(ecg)``.
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_features, n_times)
+            Latents, e.g. ``CrossModalAligner.transform(ecg)``; 3-D latents are
+            decoded time step by time step (see Notes).
         y : array-like of shape (n_samples, n_channels, n_times), (n_samples, n_times) \
                 or (n_samples,)
             Target signals (MCG in pT), paired with ``X`` by row.
@@ -202,9 +216,17 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
                 "LatentProjector needs at least 2 samples to standardise the latents; "
                 f"got n_samples={X.shape[0]}."
             )
+        if X.ndim == 3 and not (y.ndim == 3 and y.shape[2] == X.shape[2]):
+            raise ValueError(
+                f"Time-resolved latents of shape {X.shape} are decoded one time sample at "
+                f"a time, so y must be signals (n_samples, n_channels, {X.shape[2]}) with "
+                f"the same {X.shape[2]} time samples; got y of shape {y.shape}."
+            )
         self.output_shape_ = y.shape[1:]
         Z = self._fit_scaling(X)
         y_scaled = self._scale_target(y)
+        if X.ndim == 3:  # one row per (sample, time step): a map shared by all times
+            Z, y_scaled = _by_time_step(Z), _by_time_step(y_scaled.reshape(y.shape))
         if self.decoder == "linear":
             self.ridge_ = RidgeCV(alphas=self.alphas).fit(Z, y_scaled)
             return self
@@ -213,8 +235,11 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         return self
 
     def _build_module(self):
-        """The MLP decoder, latent -> flattened signal, for the fitted shapes."""
-        n_outputs = int(np.prod(self.output_shape_, dtype=np.int64))
+        """The MLP decoder, latent -> flattened signal (or, time-shared, -> channels)."""
+        if len(self.latent_shape_) == 2:
+            n_outputs = self.output_shape_[0]
+        else:
+            n_outputs = int(np.prod(self.output_shape_, dtype=np.int64))
         return ProjectionHead(self.n_features_in_, n_outputs, self.hidden_dim, self.n_layers)
 
     def predict(self, X):
@@ -222,8 +247,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Latents.
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_features, n_times)
+            Latents, shaped as at ``fit``.
 
         Returns
         -------
@@ -241,11 +266,15 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         return y_pred
 
     def _predict_block(self, X):
-        Z = (X - self.x_mean_) / self.x_scale_
+        Z = self._scale_latents(X)
+        if X.ndim == 3:
+            Z = _by_time_step(Z)
         if self.decoder == "linear":
             y_scaled = self.ridge_.predict(Z)
         else:
             y_scaled = self.net_.forward(torch.from_numpy(Z.astype(np.float32))).numpy()
+        if X.ndim == 3:
+            y_scaled = _from_time_steps(y_scaled, len(X))
         return y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):
@@ -253,8 +282,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Latents.
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_features, n_times)
+            Latents, shaped as at ``fit``.
         y : array-like of shape ``(n_samples, *output_shape_)``
             Measured signals.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -273,19 +302,44 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         return virtual_mcg_r2(y, y_pred, sample_weight=sample_weight)
 
     def _validate_latents(self, X, reset):
-        if getattr(X, "ndim", 2) > 2:
+        if getattr(X, "ndim", 2) > 3:
             raise ValueError(
-                "X must be 2-D latents (n_samples, n_features), such as the output of "
-                f"CrossModalAligner.transform; got an array of shape {X.shape}. To "
-                "predict from signals, put the projector after an aligner in a Pipeline."
+                "X must be latents (n_samples, n_features) or time-resolved latents "
+                "(n_samples, n_features, n_times), such as the output of "
+                f"CrossModalAligner.transform; got an array of shape {X.shape}."
             )
-        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        if getattr(X, "ndim", 2) == 3:
+            X = check_signals(X, name="X")  # float32 stays float32, as for 2-D latents
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            elif X.shape[1:] != self.latent_shape_:
+                raise ValueError(
+                    f"X has latents of shape {X.shape[1:]} per sample, but LatentProjector "
+                    f"was fitted on {self.latent_shape_}."
+                )
+        else:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+            if not reset and len(self.latent_shape_) == 2:
+                raise ValueError(
+                    f"LatentProjector was fitted on time-resolved latents of shape "
+                    f"{self.latent_shape_} per sample; got 2-D X of shape {X.shape}."
+                )
+        if reset:
+            self.latent_shape_ = X.shape[1:]
+        return X
 
     def _fit_scaling(self, X):
+        """Centre on the mean latent; scale each feature (over samples and time steps)."""
         self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        centred = X - self.x_mean_
+        axes = (0, 2) if X.ndim == 3 else 0
+        scale = np.sqrt(np.mean(centred**2, axis=axes))
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
-        return (X - self.x_mean_) / self.x_scale_
+        return self._scale_latents(X)
+
+    def _scale_latents(self, X):
+        scale = self.x_scale_[:, np.newaxis] if X.ndim == 3 else self.x_scale_
+        return (X - self.x_mean_) / scale
 
     def _scale_target(self, y):
         self.y_mean_ = y.mean(axis=0)
@@ -471,6 +525,16 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _by_time_step(values):
+    """(n, features, times) -> (n * times, features): one row per sample and time step."""
+    return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
+
+
+def _from_time_steps(rows, n_samples):
+    """Inverse of :func:`_by_time_step`."""
+    return rows.reshape(n_samples, -1, rows.shape[1]).transpose(0, 2, 1)
 
 
 def _check_target(y):
