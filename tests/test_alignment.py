@@ -143,6 +143,33 @@ def test_spatial_towers_with_linear_heads_learn_a_linear_mixture():
     assert aligner.score(*make_pairs(64, seed=1)) > 0.5
 
 
+def test_temporal_latent_is_the_virtual_leads_and_decodes_the_mcg():
+    from sklearn_ecgmcg import LatentProjector
+
+    params = dict(
+        ecg_encoder="spatial", mcg_encoder="spatial", ecg_encoder_params={"n_components": 3},
+        mcg_encoder_params={"n_components": 3}, projection_head="linear", embedding_dim=16,
+        max_epochs=30, batch_size=32, lr=3e-3,
+    )
+    (ecg, mcg), (ecg_test, mcg_test) = make_pairs(96, seed=0), make_pairs(64, seed=1)
+    aligner = make_aligner(latent="temporal", **params).fit(ecg, mcg)
+    z_ecg, z_mcg = aligner.transform(ecg_test, mcg_test)
+    assert z_ecg.shape == (64, 3, N_TIMES) and z_mcg.shape == (64, 3, N_TIMES)
+    tower = aligner.net_.module_.ecg_tower
+    with torch.no_grad():
+        expected = tower.encoder.spatial(tower.scale(torch.from_numpy(ecg_test))).numpy()
+    np.testing.assert_allclose(z_ecg, expected, rtol=1e-5, atol=1e-5)
+    # Training and retrieval are those of the pooled latent.
+    pooled = make_aligner(**params).fit(ecg, mcg)
+    assert aligner.score(ecg_test, mcg_test) == pooled.score(ecg_test, mcg_test)
+    # A LatentProjector after it decodes them time step by time step.
+    projector = LatentProjector().fit(aligner.transform(ecg), mcg)
+    assert projector.predict(z_ecg).shape == mcg_test.shape
+    assert projector.ridge_.coef_.shape == (9, 3)
+    with pytest.raises(ValueError, match="one modality at a time"):
+        aligner.encode(ecg=ecg_test, mcg=mcg_test)
+
+
 def test_untrained_towers_are_at_chance(pairs):
     aligner = make_aligner(max_epochs=0).fit(*pairs)
     assert aligner.n_epochs_ == 0 and aligner.loss_curve_ == []

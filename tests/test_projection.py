@@ -43,6 +43,43 @@ def test_linear_decoder_recovers_linear_map_in_target_units():
     assert projector.n_features_in_ == 6
 
 
+def time_shared_signals(n_samples=60, n_latent=3, n_channels=7, n_times=30, seed=0):
+    """Time-resolved latents and signals that one channel map, shared by all time
+    steps, gives from them (plus a mean beat)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n_samples, n_latent, n_times))
+    channel_map = rng.standard_normal((n_channels, n_latent))
+    mean_beat = rng.standard_normal((n_channels, n_times))
+    return Z, 5.0 * (np.einsum("ck,nkt->nct", channel_map, Z) + mean_beat)
+
+
+@pytest.mark.parametrize("decoder", ["linear", "mlp"])
+def test_time_resolved_latents_are_decoded_with_one_map_for_all_time_steps(decoder):
+    Z, mcg = time_shared_signals()
+    projector = LatentProjector(decoder=decoder, max_epochs=200, lr=1e-2, random_state=0)
+    projector.fit(Z[:40], mcg[:40])
+    assert projector.latent_shape_ == (3, 30) and projector.n_features_in_ == 3
+    assert projector.predict(Z[40:]).shape == (20, 7, 30)
+    assert projector.score(Z[40:], mcg[40:]) > 0.98
+    if decoder == "linear":  # 3 x 7 weights, not one map per time step
+        assert projector.ridge_.coef_.shape == (7, 3)
+
+
+def test_time_resolved_latents_shape_errors():
+    Z, mcg = time_shared_signals()
+    with pytest.raises(ValueError, match="same 30 time samples"):
+        LatentProjector().fit(Z, mcg[..., :20])
+    with pytest.raises(ValueError, match="same 30 time samples"):
+        LatentProjector().fit(Z, mcg[:, 0, 0])
+    projector = LatentProjector().fit(Z, mcg)
+    with pytest.raises(ValueError, match=r"fitted on \(3, 30\)"):
+        projector.predict(Z[:, :2])
+    with pytest.raises(ValueError, match="time-resolved latents"):
+        projector.predict(Z[:, :, 0])
+    with pytest.raises(ValueError, match="time-resolved latents"):
+        LatentProjector().fit(Z[..., None], mcg)
+
+
 @pytest.mark.parametrize("decoder", ["linear", "mlp"])
 def test_predictions_follow_target_units(decoder):
     # Targets are scaled internally: the same data in other units gives the same fit,
