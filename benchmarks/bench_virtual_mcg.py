@@ -74,7 +74,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
 from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.metrics import field_map_angle_error, virtual_mcg_r2
-from sklearn_ecgmcg.preprocessing import BandpassFilter
+from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector
 
 from bench_alignment import SPATIAL as SPATIAL_TOWERS  # the retrieval benchmark's settings
 
@@ -98,6 +98,8 @@ def parse_args():
     parser.add_argument("--l-freq", type=float, default=None,
                         help="high-pass cut-off of the beat filter; none by default: single "
                              "beats are too short for a high-pass (BandpassFilter warns)")
+    parser.add_argument("--sources", type=int, default=3,
+                        help="virtual leads of the time-resolved (latent='temporal') pipeline")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--out", default="virtual_mcg.md", help="file name in results/")
     return parser.parse_args()
@@ -123,17 +125,26 @@ class Timer:
 class TimeSharedChannelMap:
     """Least-squares map from ECG channels to MCG channels, one for all subjects and
     time samples, around the mean training beats: the physics' form (both are linear
-    in the dipole) with the subjects' geometry averaged out."""
+    in the dipole) with the subjects' geometry averaged out. With ``n_components``,
+    through the top spatial principal components of the training ECG only (a linear
+    bottleneck the size of the aligner's virtual leads)."""
+
+    def __init__(self, n_components=None):
+        self.n_components = n_components
 
     def fit(self, ecg, mcg):
         self.ecg_mean_, self.mcg_mean_ = ecg.mean(axis=0), mcg.mean(axis=0)
+        rows = _by_sample(ecg - self.ecg_mean_)
+        self.spatial_ = np.eye(rows.shape[1])
+        if self.n_components is not None:
+            self.spatial_ = np.linalg.svd(rows, full_matrices=False)[2][: self.n_components].T
         self.weights_ = np.linalg.lstsq(
-            _by_sample(ecg - self.ecg_mean_), _by_sample(mcg - self.mcg_mean_), rcond=None
+            rows @ self.spatial_, _by_sample(mcg - self.mcg_mean_), rcond=None
         )[0]
         return self
 
     def predict(self, ecg):
-        rows = _by_sample(ecg - self.ecg_mean_) @ self.weights_
+        rows = _by_sample(ecg - self.ecg_mean_) @ self.spatial_ @ self.weights_
         return rows.reshape(len(ecg), -1, rows.shape[1]).transpose(0, 2, 1) + self.mcg_mean_
 
 
@@ -205,7 +216,9 @@ def main():
     train = data.groups < args.train
     test = ~train
     bandpass = BandpassFilter(l_freq=args.l_freq, h_freq=40.0, sfreq=args.sfreq)
-    ecg = bandpass.fit_transform(data.ecg)
+    baseline = BaselineCorrector(sfreq=args.sfreq)
+    lowpassed = bandpass.fit_transform(data.ecg)
+    ecg = baseline.fit_transform(lowpassed)
     n_train, n_test = int(train.sum()), int(test.sum())
     print(f"{n_train} training beats, {n_test} test beats, ECG {data.ecg.shape[1:]}, "
           f"MCG {data.mcg.shape[1:]}", flush=True)
@@ -216,7 +229,7 @@ def main():
         encoder_params=encoder, embedding_dim=args.embedding_dim, max_epochs=args.epochs,
         **common,
     )
-    stage1_ecg = np.concatenate([ecg[train], bandpass.transform(unpaired)])
+    stage1_ecg = np.concatenate([ecg[train], baseline.transform(bandpass.transform(unpaired))])
     timer.run("stage 1 (ContrastivePretrainer)", lambda: pretrainer.fit(stage1_ecg))
     def aligner(**params):
         return CrossModalAligner(
@@ -227,6 +240,7 @@ def main():
 
     pipe = Pipeline([
         ("bandpass", bandpass),
+        ("baseline", baseline),
         ("align", aligner()),
         ("project", LatentProjector(decoder="mlp", random_state=0)),
     ])
@@ -234,6 +248,7 @@ def main():
     weight = args.reconstruction_weight
     recon_pipe = Pipeline([
         ("bandpass", bandpass),
+        ("baseline", baseline),
         ("align", aligner(reconstruction_weight=weight)),
         ("project", LatentProjector(decoder="linear")),
     ])
@@ -243,6 +258,7 @@ def main():
     )
     spatial_pipe = Pipeline([
         ("bandpass", bandpass),
+        ("baseline", baseline),
         ("align", CrossModalAligner(
             **SPATIAL_TOWERS, max_epochs=100, lr=3e-3, sfreq=args.sfreq,
             reconstruction_weight=weight, **common,
@@ -252,6 +268,29 @@ def main():
     timer.run(
         "spatial towers, stages 2+3 (pipeline fit)",
         lambda: spatial_pipe.fit(data.ecg[train], data.mcg[train]),
+    )
+    sources = {"n_components": args.sources}
+
+    def temporal_pipe(**params):
+        aligner_params = {
+            **SPATIAL_TOWERS, "ecg_encoder_params": sources, "mcg_encoder_params": sources,
+            "latent": "temporal", "max_epochs": 100, "lr": 3e-3, "sfreq": args.sfreq,
+            **common, **params,
+        }
+        return Pipeline([
+            ("bandpass", bandpass),
+            ("baseline", baseline),
+            ("align", CrossModalAligner(**aligner_params)),
+            ("project", LatentProjector()),
+        ])
+
+    temporal = timer.run(
+        "time-resolved latent, stages 2+3 (pipeline fit)",
+        lambda: temporal_pipe().fit(data.ecg[train], data.mcg[train]),
+    )
+    untrained = timer.run(
+        "time-resolved latent, untrained towers (pipeline fit)",
+        lambda: temporal_pipe(max_epochs=0).fit(data.ecg[train], data.mcg[train]),
     )
     recon_time = (timer.times["stage 1 (ContrastivePretrainer)"]
                   + timer.times["stages 2+3 with reconstruction loss (pipeline fit)"])
@@ -269,7 +308,22 @@ def main():
     ridge = timer.run(
         "RidgeCV", lambda: RidgeCV(alphas=np.logspace(-2, 5, 15)).fit(flat_train, mcg_train)
     )
+    lowpassed_train = lowpassed[train].reshape(n_train, -1)
+    ridge_lowpassed = timer.run(
+        "RidgeCV, no baseline correction",
+        lambda: RidgeCV(alphas=np.logspace(-2, 5, 15)).fit(lowpassed_train, mcg_train),
+    )
+    n_sources = args.sources
     predictions = {
+        f"**Pipeline, time-resolved latent: spatial towers ({n_sources} virtual leads), "
+        "latent='temporal', time-shared ridge projector**": (
+            temporal.predict(data.ecg[test]),
+            timer.times["time-resolved latent, stages 2+3 (pipeline fit)"],
+        ),
+        f"Same pipeline, untrained towers (max_epochs=0: {n_sources} random virtual leads)": (
+            untrained.predict(data.ecg[test]),
+            timer.times["time-resolved latent, untrained towers (pipeline fit)"],
+        ),
         "Pipeline (stage 1 + aligner + MLP projector)": (
             pipe.predict(data.ecg[test]), method_time,
         ),
@@ -281,6 +335,10 @@ def main():
         ),
         f"RidgeCV, flattened ECG -> MCG (alpha={ridge.alpha_:g})": (
             ridge.predict(flat_test).reshape(out_shape), timer.times["RidgeCV"],
+        ),
+        f"RidgeCV on low-passed ECG without baseline correction (alpha={ridge_lowpassed.alpha_:g})": (
+            ridge_lowpassed.predict(lowpassed[test].reshape(n_test, -1)).reshape(out_shape),
+            timer.times["RidgeCV, no baseline correction"],
         ),
     }
     bottleneck = timer.run(
@@ -311,8 +369,20 @@ def main():
     )
     predictions[
         "Time-shared channel map: one lstsq ECG-channels -> MCG-channels map for all training "
-        "subjects and samples (reference, not a user's default)"
+        "subjects and samples (a linear model with the physics' form)"
     ] = (shared_map.predict(ecg[test]), timer.times["time-shared channel map"])
+    pca_map = timer.run(
+        "spatial PCA + time-shared map",
+        lambda: TimeSharedChannelMap(n_components=n_sources).fit(ecg[train], data.mcg[train]),
+    )
+    predictions[
+        f"Spatial PCA ({n_sources} components of the ECG channels) + time-shared map: the linear "
+        "counterpart of the time-resolved latent"
+    ] = (pca_map.predict(ecg[test]), timer.times["spatial PCA + time-shared map"])
+    without_correction = TimeSharedChannelMap().fit(lowpassed[train], data.mcg[train])
+    predictions["Time-shared channel map without baseline correction"] = (
+        without_correction.predict(lowpassed[test]), 0.0,
+    )
     ceiling = physics_ceiling(data.ecg_clean[test], data.mcg_clean[test], data.groups[test])
     oracle = "Physics ceiling: per-subject lstsq on the clean test signals (oracle)"
     predictions[oracle] = (ceiling, None)
@@ -331,6 +401,9 @@ def main():
         "aligned ECG latent, spatial towers": spatial_pipe[:-1].transform(
             np.concatenate([data.ecg[train], data.ecg[test]])
         ),
+        f"time-resolved latent ({n_sources} virtual leads x {ecg.shape[-1]} samples)": temporal[
+            :-1
+        ].transform(np.concatenate([data.ecg[train], data.ecg[test]])),
         "stage-1-only ECG latent": pretrainer.transform(np.concatenate([ecg[train], ecg[test]])),
         "raw filtered ECG (flattened)": np.concatenate([ecg[train], ecg[test]]),
     }
@@ -353,6 +426,7 @@ def main():
             ("reconstruction_weight=0 (default)", pipe),
             (f"reconstruction_weight={weight:g}", recon_pipe),
             (f"spatial towers, reconstruction_weight={weight:g}", spatial_pipe),
+            (f"spatial towers, {n_sources} virtual leads (time-resolved latent pipeline)", temporal),
         ]
     ]
 
