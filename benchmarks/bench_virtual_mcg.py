@@ -8,9 +8,14 @@ Part 1, virtual MCG (noisy test ECG in, MCG out), scored against the test subjec
 *clean* MCG (the field a perfect model would give) and their measured (noisy) MCG:
 
 The beats are low-passed at 40 Hz (``--l-freq`` adds a high-pass; single beats are
-too short for one, which bends the waves).
+too short for one, which bends the waves) and each beat's baseline is removed
+(``BaselineCorrector``), for every model below unless a row says otherwise.
 
-- the whole method: ``Pipeline(BandpassFilter, CrossModalAligner(ecg_encoder=
+- the time-resolved pipeline: ``Pipeline(BandpassFilter, BaselineCorrector,
+  CrossModalAligner("spatial", "spatial", latent="temporal", --sources virtual
+  leads), LatentProjector)``, whose projector decodes each time step with one map;
+  and the same with untrained towers (``max_epochs=0``, random virtual leads);
+- the pipeline with a stage-1 encoder: ``Pipeline(BandpassFilter, CrossModalAligner(ecg_encoder=
   FrozenEstimator(stage-1 ContrastivePretrainer)), LatentProjector)``, with the MLP
   decoder and the ridge decoder (the default, refitted on the same latents);
 - the same pipeline with ``CrossModalAligner(reconstruction_weight=...)`` (an
@@ -25,7 +30,9 @@ too short for one, which bends the waves).
   pipeline;
 - a time-shared channel map: one least-squares map from the ECG channels to the MCG
   channels for every training subject and time sample (the physics' form: both are
-  linear in the heart dipole); a reference for what the right inductive bias buys;
+  linear in the heart dipole), with and without the baseline correction, and through
+  the top ``--sources`` spatial principal components of the ECG (the linear
+  counterpart of the time-resolved latent);
 - the physics ceiling: for each test subject, a least-squares linear map from its
   clean ECG channels to its clean MCG channels over all its time samples, fitted and
   evaluated on those same clean signals (an oracle, not a model).

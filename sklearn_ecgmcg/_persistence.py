@@ -52,7 +52,8 @@ _FITTED = {
         "mcg_mean_", "mcg_scale_", "temperature_",
     ),
     LatentProjector: (
-        "n_features_in_", "output_shape_", "x_mean_", "x_scale_", "y_mean_", "y_scale_",
+        "n_features_in_", "latent_shape_", "output_shape_", "x_mean_", "x_scale_", "y_mean_",
+        "y_scale_",
     ),
 }
 _RIDGE = ("coef_", "intercept_", "alpha_", "n_features_in_")
@@ -216,6 +217,7 @@ def _load_projector(params, config, state):
     if projector.decoder == "mlp":
         fitted = _from_json(config["fitted"])
         projector.n_features_in_ = fitted["n_features_in_"]
+        projector.latent_shape_ = fitted["latent_shape_"]
         projector.output_shape_ = fitted["output_shape_"]
         projector.net_ = _inference_net(
             projector._build_module(), torch.nn.MSELoss(), state["module"]

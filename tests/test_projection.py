@@ -160,7 +160,7 @@ def test_inputs_are_not_modified():
         (lambda Z, y: (Z, np.where(y > 0, np.nan, y)), ValueError, "y contains NaN"),
         (lambda Z, y: (Z, y[..., None]), ValueError, "y must be 2-D .* or 3-D"),
         (lambda Z, y: (Z[:1], y[:1]), ValueError, "n_samples=1"),
-        (lambda Z, y: (Z[..., None], y), ValueError, "X must be 2-D latents"),
+        (lambda Z, y: (Z[..., None], y), ValueError, "Time-resolved latents of shape"),
         (lambda Z, y: (Z, y.astype(str)), TypeError, "y must be a numeric"),
     ],
 )
