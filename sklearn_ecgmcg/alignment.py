@@ -793,9 +793,16 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             latents whatever ``latent`` says) is their own pair; chance is
             ``1 / n_samples``.
         """
+        return retrieval_accuracy(*self._retrieval_latents(X, y), k=1)
+
+    def _retrieval_latents(self, X, y):
+        """``(z_ecg, z_mcg)``: the pooled latents the loss compares, whatever ``latent`` says.
+
+        :meth:`score` and the retrieval scorers of :mod:`sklearn_ecgmcg.metrics` use it.
+        """
         check_is_fitted(self, "net_")
         X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))
-        return retrieval_accuracy(self._pooled(ecg=X), self._pooled(mcg=y), k=1)
+        return self._pooled(ecg=X), self._pooled(mcg=y)
 
     def _embed_mcg(self, mcg, module):
         mcg = check_signals(_as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)

@@ -13,7 +13,6 @@ Scorers for ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV` and
 :func:`make_retrieval_scorer` and :func:`make_virtual_mcg_scorer`.
 """
 
-import copy
 from numbers import Real
 
 import numpy as np
@@ -681,12 +680,10 @@ def _paired_latents(estimator, X, y):
         if n_steps > 1:
             X = estimator[: n_steps - 1].transform(X)
         estimator = estimator[n_steps - 1]
-    if getattr(estimator, "latent", None) == "temporal":
-        # Retrieval compares the pooled latents the contrastive loss was trained on;
-        # a shallow copy shares the fitted net and leaves the user's object as it is.
-        estimator = copy.copy(estimator)
-        estimator.latent = "pooled"
-    latents = estimator.transform(X, y)
+    # An aligner gives the pooled latents its loss compares, even when its transform
+    # returns time-resolved ones; any other estimator its transform(X, y) pair.
+    paired = getattr(estimator, "_retrieval_latents", estimator.transform)
+    latents = paired(X, y)
     if not (isinstance(latents, tuple) and len(latents) == 2):
         raise TypeError(
             f"{type(estimator).__name__}.transform(X, y) must return a pair "

@@ -335,7 +335,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         axes = (0, 2) if X.ndim == 3 else 0
         scale = np.sqrt(np.mean(centred**2, axis=axes))
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
-        return self._scale_latents(X)
+        return centred / (self.x_scale_[:, np.newaxis] if X.ndim == 3 else self.x_scale_)
 
     def _scale_latents(self, X):
         scale = self.x_scale_[:, np.newaxis] if X.ndim == 3 else self.x_scale_
