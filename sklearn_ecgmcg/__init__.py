@@ -4,12 +4,11 @@ Learn one shared latent heartbeat from the electrical (ECG) and magnetic (MCG)
 views of the heart with scikit-learn estimators backed by PyTorch via skorch.
 """
 
-__version__ = "0.1.0.dev0"
-
 from ._persistence import load_weights, save_weights
-from .alignment import CrossModalAligner
+from ._version import __version__
+from .alignment import CrossModalAligner, LatentEncoder
 from .pretraining import ContrastivePretrainer
-from .projection import LatentEncoder, LatentProjector
+from .projection import LatentProjector
 
 __all__ = [
     "__version__",

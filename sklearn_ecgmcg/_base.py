@@ -1,47 +1,50 @@
-"""The one private base shared by every torch-backed estimator (stages 1, 2 and 3).
+"""The one training skeleton shared by every torch-backed estimator (stages 1, 2 and 3).
 
-:class:`BaseTorchEstimator` holds what the estimators have in common: the common
-parameters and their constraints, device choice, seeding, input-shape bookkeeping, the
-skorch ``NeuralNet`` built inside ``fit``, the non-finite-loss guard, progress output,
-user callbacks, batched inference and tags. An estimator adds only its own model and loss.
+:class:`BaseTorchEstimator` owns everything that is not an estimator's own objective:
+the common parameters (as named constraint groups), device choice, seeding, input-shape
+bookkeeping, the skorch ``NeuralNet`` and its training loop, the non-finite-loss guard,
+progress output, user callbacks, batched inference, nested encoder parameters and tags.
 
 How an estimator subclasses it
 ------------------------------
-::
+An estimator is a few overridable steps, in the spirit of skorch's ``initialize_module``
+and ``get_loss``::
 
     class MyEstimator(TransformerMixin, BaseTorchEstimator):
-        _parameter_constraints = {
-            **BaseTorchEstimator._parameter_constraints,
-            "my_param": [Interval(Real, 0, None, closed="neither")],
-        }
+        _parameter_constraints = {**ENCODER_CONSTRAINTS, **CONTRASTIVE_CONSTRAINTS,
+                                  **TRAINING_CONSTRAINTS}
+        _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_")
+        _routed_params = ("encoder",)       # encoder__width=... reaches the encoder
 
-        def __init__(self, *, my_param=1.0, encoder="resnet1d", embedding_dim=128,
-                     temperature=0.1, max_epochs=20, batch_size=64, lr=1e-3,
-                     weight_decay=1e-4, device="auto", random_state=None, verbose=0,
-                     callbacks=None):
-            ...  # assign every argument to self, nothing else
+        def __init__(self, *, encoder="resnet1d", embedding_dim=128, temperature=0.1,
+                     max_epochs=20, ..., callbacks=None, **routed_params):
+            ...  # assign every argument to self, then self._set_routed_params(routed_params)
 
         @_fit_context(prefer_skip_nested_validation=True)
         def fit(self, X, y=None):
             X = self._validate_signals(X, reset=True)   # float32 (n, C, T); records shape
+            self.encoder_config_ = ...                   # what _build_module needs
+            return self._fit_net(X, y)
 
-            def build_module():                          # runs under the seeded RNG
-                encoder = make_encoder(self.encoder, self.n_channels_in_,
-                                       self.n_times_in_, self.embedding_dim)
-                return MyTrainingModule(encoder)         # has an ``encoder`` attribute
+        def _build_module(self):                         # from fitted attributes only
+            return MyTrainingModule(make_encoder(**self.encoder_config_))
 
-            self._fit_net(build_module, MyCriterion(self.temperature), X, y)
-            return self
+        def _build_criterion(self):                      # loss hyperparameters live here
+            return TwoViewCriterion(self.temperature)
 
         def transform(self, X):
             return self._embed(X)                        # batched, float32
 
-- ``build_module`` returns the ``torch.nn.Module`` that skorch trains; its
-  ``forward`` receives the batch of ``X`` (or, when ``X`` is a dict of arrays, the
-  batch as keyword arguments, which is how a two-modality model gets ECG and MCG).
-- The criterion is a ``torch.nn.Module`` called by skorch as ``criterion(y_pred,
-  y_true)`` with ``y_pred`` whatever the module's ``forward`` returned (a tuple is fine)
-  and ``y_true`` the batch of ``y`` (a dummy tensor when ``y`` is None).
+- :meth:`_build_module` returns the ``torch.nn.Module`` skorch trains, built from
+  parameters and fitted attributes only (never from the data), so
+  :func:`~sklearn_ecgmcg.load_weights` rebuilds it without fitting. Its ``forward``
+  receives the batch of the training inputs (a dict of arrays arrives as keyword
+  arguments: how a two-modality model gets ECG and MCG).
+- :meth:`_build_criterion` returns the criterion, called by skorch as
+  ``criterion(y_pred, y_true)`` (see :mod:`sklearn_ecgmcg.nn`'s criteria).
+- :meth:`_training_data` turns validated ``(X, y)`` into what the net trains on;
+  :meth:`_net_params` adds skorch parameters (a sampler, parameter groups).
+- ``max_epochs=0`` builds and initialises the net without training (a baseline).
 - ``_embed`` runs :meth:`_embedding_module` (by default ``net_.module_.encoder``)
   batch by batch; override ``_embedding_module`` for another sub-module.
 - Augmentations and masks belong in the training module's ``forward``, so they run
@@ -64,7 +67,13 @@ from skorch.callbacks import Callback, ProgressBar
 from .nn import ENCODER_PRESETS
 from .utils import check_signals
 
-__all__ = ["BaseTorchEstimator", "NonFiniteLossGuard"]
+__all__ = [
+    "BaseTorchEstimator",
+    "CONTRASTIVE_CONSTRAINTS",
+    "ENCODER_CONSTRAINTS",
+    "NonFiniteLossGuard",
+    "TRAINING_CONSTRAINTS",
+]
 
 
 class NonFiniteLossGuard(Callback):
@@ -147,6 +156,27 @@ def _n_samples(X):
     return len(next(iter(X.values()))) if isinstance(X, dict) else len(X)
 
 
+# Named groups of parameter constraints; each estimator composes the groups it has.
+TRAINING_CONSTRAINTS = {
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "device": [str, torch.device],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "callbacks": [list, None],
+}
+ENCODER_CONSTRAINTS = {
+    "encoder": [StrOptions(set(ENCODER_PRESETS)), callable],
+    "encoder_params": [dict, None],
+    "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+}
+CONTRASTIVE_CONSTRAINTS = {
+    "temperature": [Interval(Real, 0, None, closed="neither")],
+}
+
+
 class BaseTorchEstimator(BaseEstimator):
     """Base class of the torch-backed estimators; not for direct use.
 
@@ -182,21 +212,96 @@ class BaseTorchEstimator(BaseEstimator):
         at ``fit``: the objects passed keep no training state, and objects they refer
         to (such as an Optuna trial) are shared, not duplicated. There is no internal
         validation split, so monitor ``"train_loss"``.
+    <prefix>__<name>
+        For each parameter in ``_routed_params`` (e.g. ``encoder``), keyword
+        arguments of that encoder, as skorch routes ``module__<name>``: ``encoder__width=32``.
+        They override the ``*_params`` dict of the same encoder and are reached by
+        ``set_params`` and ``GridSearchCV`` directly.
     """
 
-    _parameter_constraints = {
-        "encoder": [StrOptions(set(ENCODER_PRESETS)), callable],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "callbacks": [list, None],
-    }
+    _parameter_constraints = {**ENCODER_CONSTRAINTS, **CONTRASTIVE_CONSTRAINTS,
+                              **TRAINING_CONSTRAINTS}
+    # Fitted attributes save_weights writes besides the weights (those present).
+    _fitted_attributes = ("n_channels_in_", "n_times_in_", "n_features_in_", "n_epochs_",
+                          "loss_curve_")
+    # Constructor parameters whose "<name>__<key>" keywords route to the encoder.
+    _routed_params = ()
+
+    # ------------------------------------------------------ training steps
+    def _build_module(self):
+        """The training ``torch.nn.Module``, from parameters and fitted attributes only."""
+        raise TypeError(f"{type(self).__name__} does not define _build_module().")
+
+    def _build_criterion(self):
+        """The criterion ``criterion(y_pred, y_true)`` that holds the loss's hyperparameters."""
+        raise TypeError(f"{type(self).__name__} does not define _build_criterion().")
+
+    def _training_data(self, X, y, groups=None):
+        """``(inputs, targets)`` the net trains on (a dict of inputs is fine)."""
+        return X, y
+
+    def _net_params(self, targets):
+        """Extra :class:`skorch.NeuralNet` parameters (e.g. ``iterator_train__sampler``)."""
+        return {}
+
+    # ----------------------------------------------------- nested params
+    # Keywords beyond the signature (``encoder__width=32``) are stored as attributes by
+    # ``__init__`` and returned by ``get_params``; as scikit-learn asks, neither
+    # ``__init__`` nor ``set_params`` validates them: ``fit`` does.
+    def _set_routed_params(self, routed_params):
+        """Store the extra constructor keywords as attributes (called by ``__init__``)."""
+        for key, value in routed_params.items():
+            setattr(self, key, value)
+
+    def _extra_params(self):
+        """Constructor keywords beyond the signature: public, non-fitted, undeclared."""
+        declared = self._get_param_names()
+        return {
+            key: value for key, value in vars(self).items()
+            if not key.startswith("_") and not key.endswith("_") and key not in declared
+        }
+
+    def _is_routed(self, key, params=None):
+        prefix, separator, _ = key.partition("__")
+        if not separator or prefix not in self._routed_params:
+            return False
+        value = (params or {}).get(prefix, getattr(self, prefix, None))
+        return not hasattr(value, "set_params")  # an estimator gets scikit-learn's routing
+
+    def _check_routed_params(self):
+        """Raise for a constructor keyword that routes nowhere (called by ``fit``)."""
+        for key in self._extra_params():
+            if not self._is_routed(key):
+                routes = [f"{name}__<name>" for name in self._routed_params]
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {key!r}; "
+                    f"the only extra keywords are nested encoder parameters {routes} "
+                    "(for a preset or factory encoder, not a pretrainer)."
+                )
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._check_routed_params()
+
+    def _encoder_kwargs(self, prefix, params_dict=None):
+        """Keyword arguments of encoder ``prefix``: its dict, then the routed keywords."""
+        routed = {
+            key.split("__", 1)[1]: value for key, value in self._extra_params().items()
+            if key.startswith(f"{prefix}__")
+        }
+        return {**(params_dict or {}), **routed}
+
+    def get_params(self, deep=True):
+        return {**super().get_params(deep=deep), **self._extra_params()}
+
+    def set_params(self, **params):
+        extra = self._extra_params()
+        own = {key: params.pop(key) for key in list(params)
+               if key in extra or self._is_routed(key, params)}
+        super().set_params(**params)
+        for key, value in own.items():
+            setattr(self, key, value)
+        return self
 
     # ----------------------------------------------------------------- input
     def _validate_signals(self, X, *, reset, name="X"):
@@ -235,26 +340,15 @@ class BaseTorchEstimator(BaseEstimator):
                 callbacks.append(copy.copy(callback))
         return callbacks
 
-    def _fit_net(self, build_module, criterion, X, y=None, **net_params):
-        """Build the skorch net, train it under the seeded RNG and store it as ``net_``.
+    def _fit_net(self, X, y=None, groups=None):
+        """Build the net from the steps, train it under the seeded RNG, store it as ``net_``.
 
-        Parameters
-        ----------
-        build_module : callable
-            No-argument function returning the training ``torch.nn.Module``; called
-            after seeding so its initial weights follow ``random_state``.
-        criterion : torch.nn.Module
-            Loss, called as ``criterion(y_pred, y_true)``.
-        X : ndarray or dict of ndarray
-            Training input (a dict is passed to ``forward`` as keyword arguments).
-        y : ndarray or None
-            Per-sample targets handed to the criterion.
-        **net_params
-            Extra :class:`skorch.NeuralNet` parameters (e.g. ``iterator_train__sampler``).
+        ``max_epochs=0`` initialises the module without training.
         """
-        device = resolve_device(self.device)
-        n_samples = _n_samples(X)
+        inputs, targets = self._training_data(X, y, groups)
+        n_samples = _n_samples(inputs)
         batch_size = min(self.batch_size, n_samples)
+        device = resolve_device(self.device)
         params = {
             "optimizer": torch.optim.AdamW,
             "lr": self.lr,
@@ -265,17 +359,46 @@ class BaseTorchEstimator(BaseEstimator):
             "iterator_train__drop_last": n_samples > batch_size,
             "train_split": None,
             "callbacks": self._callbacks(),
-            "device": device,
             "verbose": int(bool(self.verbose)),
-            **net_params,
+            **self._net_params(targets),
         }
         with seeded_torch(self._seed(), device):
-            net = NeuralNet(module=build_module(), criterion=criterion, **params)
-            net.fit(_as_tensor(X), None if y is None else _as_tensor(y))
+            net = self._initialized_net(device, **params)
+            if self.max_epochs > 0:
+                net.partial_fit(_as_tensor(inputs), None if targets is None else _as_tensor(targets))
         self.net_ = net
         self.n_epochs_ = len(net.history)
-        self.loss_curve_ = [float(loss) for loss in net.history[:, "train_loss"]]
+        self.loss_curve_ = (
+            [float(loss) for loss in net.history[:, "train_loss"]] if len(net.history) else []
+        )
         return self
+
+    def _initialized_net(self, device="cpu", **params):
+        """A skorch net around freshly built module and criterion, initialised (untrained).
+
+        :func:`~sklearn_ecgmcg.load_weights` calls it on an estimator whose fitted
+        attributes it restored, then loads the saved weights into it.
+        """
+        return NeuralNet(
+            module=self._build_module(), criterion=self._build_criterion(), device=device,
+            **{"batch_size": self.batch_size, **params},
+        ).initialize()
+
+    def _weights_state(self):
+        """The tensors :func:`~sklearn_ecgmcg.save_weights` writes (state dicts)."""
+        return {"module": self.net_.module_.state_dict(),
+                "criterion": self.net_.criterion_.state_dict()}
+
+    def _load_weights_state(self, state):
+        """Rebuild ``net_`` on the CPU from the fitted attributes and load ``state``."""
+        self.net_ = self._initialized_net("cpu")
+        self.net_.module_.load_state_dict(state["module"])
+        self.net_.criterion_.load_state_dict(state["criterion"])
+        self.net_.module_.eval()
+
+    def _params_for_saving(self):
+        """Constructor parameters as plain data (training-only callbacks dropped)."""
+        return {**self.get_params(deep=False), "callbacks": None}
 
     # ---------------------------------------------------------- inference
     def _embedding_module(self):

@@ -9,16 +9,21 @@ File format
 ``path`` is a directory holding two files:
 
 ``config.json``
-    ``{"format": "sklearn_ecgmcg-weights", "format_version": 1, "class": <class
-    name>, "params": <get_params()>, "fitted": <fitted scalars>, "ecg_encoder_config":
-    <or null>, "versions": {"sklearn_ecgmcg": ..., "torch": ...}}``. Tuples are
-    written as ``{"__tuple__": [...]}`` so that they come back as tuples.
+    ``{"format": "sklearn_ecgmcg-weights", "format_version": 2, "class": <class
+    name>, "params": <constructor parameters>, "fitted": <fitted scalars>,
+    "versions": {"sklearn_ecgmcg": ..., "torch": ...}}``. Tuples are written as
+    ``{"__tuple__": [...]}`` so that they come back as tuples.
 ``weights.pt``
-    ``{"module": <state_dict of net_.module_>, "arrays": {<name>: <tensor>}}``
+    ``{"weights": <the estimator's state dicts>, "arrays": {<name>: <tensor>}}``
     written by :func:`torch.save`; ``arrays`` holds the fitted arrays
-    (standardisation statistics, ridge coefficients) in their own dtype. It is
-    read with ``torch.load(..., weights_only=True, map_location="cpu")``, which
-    accepts tensors and plain containers only.
+    (standardisation statistics) in their own dtype. It is read with
+    ``torch.load(..., weights_only=True, map_location="cpu")``, which accepts
+    tensors and plain containers only.
+
+What is written is each class's own: the fitted attributes it lists in
+``_fitted_attributes`` and the state of ``_weights_state()``; loading calls the
+class's ``_load_weights_state()``, which rebuilds the module from the fitted
+attributes alone (``_build_module``), without fitting.
 """
 
 import json
@@ -27,10 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import RidgeCV
-from skorch import NeuralNet
 
+from ._version import __version__
 from .alignment import CrossModalAligner
 from .pretraining import ContrastivePretrainer
 from .projection import LatentProjector
@@ -38,27 +41,10 @@ from .projection import LatentProjector
 __all__ = ["load_weights", "save_weights"]
 
 FORMAT = "sklearn_ecgmcg-weights"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.pt"
-
-# Fitted attributes written besides the module's weights (arrays go to weights.pt).
-_SHAPES = ("n_channels_in_", "n_times_in_", "n_features_in_")
-_TRAINING = ("n_epochs_", "loss_curve_")
-_FITTED = {
-    ContrastivePretrainer: (*_SHAPES, *_TRAINING, "encoder_config_"),
-    CrossModalAligner: (
-        *_SHAPES, *_TRAINING, "n_mcg_channels_", "n_mcg_times_", "ecg_mean_", "ecg_scale_",
-        "mcg_mean_", "mcg_scale_", "temperature_",
-    ),
-    LatentProjector: (
-        "n_features_in_", "latent_shape_", "output_shape_", "x_mean_", "x_scale_", "y_mean_",
-        "y_scale_",
-    ),
-}
-_RIDGE = ("coef_", "intercept_", "alpha_", "n_features_in_")
-# Training-only parameters whose objects cannot be written as data; saved as None.
-_TRAINING_ONLY = ("callbacks",)
+_SUPPORTED = (ContrastivePretrainer, CrossModalAligner, LatentProjector)
 
 
 def save_weights(estimator, path):
@@ -83,48 +69,38 @@ def save_weights(estimator, path):
         estimator, or a parameter that is not plain data.
     """
     kind = _supported_class(type(estimator))
-    if not _is_fitted(estimator):
+    if not (hasattr(estimator, "ridge_") or hasattr(estimator, "net_")):
         raise ValueError(f"save_weights needs a fitted {kind.__name__}; call fit first.")
-    params = estimator.get_params(deep=False)
-    pretrainer = getattr(estimator, "ecg_pretrainer_", None)
-    if pretrainer is not None:
-        params["ecg_encoder"] = pretrainer.encoder_config_["encoder"]
-    params.update(dict.fromkeys(_TRAINING_ONLY))
     scalars, arrays = {}, {}
-    for name in _fitted_names(estimator):
+    for name in kind._fitted_attributes:
+        if not hasattr(estimator, name):
+            continue
         value = getattr(estimator, name)
         if isinstance(value, np.ndarray):
             arrays[name] = torch.from_numpy(np.ascontiguousarray(value))
         else:
             scalars[name] = value
-    if _is_ridge(estimator):
-        for name in _RIDGE:
-            value = np.asarray(getattr(estimator.ridge_, name))
-            arrays[f"ridge_.{name}"] = torch.from_numpy(np.ascontiguousarray(value))
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class": kind.__name__,
-        "params": _to_json(params, "params"),
+        "params": _to_json(estimator._params_for_saving(), "params"),
         "fitted": _to_json(scalars, "fitted"),
-        "ecg_encoder_config": (
-            None if pretrainer is None else _to_json(pretrainer.encoder_config_, "ecg_encoder")
-        ),
-        "versions": {"sklearn_ecgmcg": _package_version(), "torch": torch.__version__},
+        "versions": {"sklearn_ecgmcg": __version__, "torch": torch.__version__},
     }
-    module = {} if _is_ridge(estimator) else estimator.net_.module_.state_dict()
+    weights = estimator._weights_state()
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / CONFIG_FILE).write_text(json.dumps(config, indent=1), encoding="utf-8")
-    torch.save({"module": module, "arrays": arrays}, path / WEIGHTS_FILE)
+    torch.save({"weights": weights, "arrays": arrays}, path / WEIGHTS_FILE)
 
 
 def load_weights(path):
     """Rebuild a fitted estimator saved by :func:`save_weights`, on the CPU.
 
     Nothing is trained and no object is unpickled: the module is rebuilt from
-    the configuration by the estimator's own construction code and its weights
-    are loaded with ``torch.load(..., weights_only=True, map_location="cpu")``.
+    the saved fitted attributes by the estimator's own construction code and its
+    weights are loaded with ``torch.load(..., weights_only=True, map_location="cpu")``.
     The loaded estimator's ``transform``/``predict`` equal the saved one's.
 
     Parameters
@@ -156,98 +132,18 @@ def load_weights(path):
             f"{path / WEIGHTS_FILE} holds objects other than tensors and plain containers; "
             "load_weights does not unpickle them."
         ) from error
-    params = _from_json(config["params"])
-    estimator = _LOADERS[kind](params, config, state)
+    estimator = kind(**_from_json(config["params"]))
     for name, value in _from_json(config["fitted"]).items():
         setattr(estimator, name, value)
     for name, tensor in state["arrays"].items():
-        if not name.startswith("ridge_."):
-            setattr(estimator, name, tensor.numpy())
+        setattr(estimator, name, tensor.numpy())
+    estimator._load_weights_state(state["weights"])
     return estimator
 
 
-# ------------------------------------------------------------------ loaders
-def _load_pretrainer(params, config, state):
-    pretrainer = ContrastivePretrainer(**params)
-    fitted = _from_json(config["fitted"])
-    for name in ("encoder_config_", *_SHAPES):
-        setattr(pretrainer, name, fitted[name])
-    pretrainer.net_ = _inference_net(
-        pretrainer._build_module(), pretrainer._criterion(), state["module"]
-    )
-    return pretrainer
-
-
-def _load_aligner(params, config, state):
-    """The aligner's own ``fit`` with ``max_epochs=0`` builds the untrained towers for the
-    saved shapes (on random stand-in beats); the saved weights then replace theirs.
-    """
-    fitted = _from_json(config["fitted"])
-    build = {**params, "max_epochs": 0, "device": "cpu"}
-    encoder_config = _from_json(config["ecg_encoder_config"])
-    if encoder_config is not None:
-        build["ecg_encoder"] = FrozenEstimator(_pretrainer_shell(encoder_config))
-    rng = np.random.default_rng(0)
-    ecg = rng.standard_normal((2, fitted["n_channels_in_"], fitted["n_times_in_"]))
-    mcg = rng.standard_normal((2, fitted["n_mcg_channels_"], fitted["n_mcg_times_"]))
-    aligner = CrossModalAligner(**build).fit(ecg.astype(np.float32), mcg.astype(np.float32))
-    aligner.net_.module_.load_state_dict(state["module"])
-    aligner.net_.module_.eval()
-    aligner.set_params(**params)
-    aligner.ecg_pretrainer_ = None
-    return aligner
-
-
-def _pretrainer_shell(encoder_config):
-    """An untrained pretrainer with the saved encoder architecture (weights come later)."""
-    shell = ContrastivePretrainer(
-        encoder=encoder_config["encoder"], encoder_params=encoder_config["params"],
-        embedding_dim=encoder_config["embedding_dim"], device="cpu",
-    )
-    shell.encoder_config_ = encoder_config
-    shell.n_channels_in_ = encoder_config["n_channels"]
-    shell.n_times_in_ = encoder_config["n_times"]
-    shell.n_features_in_ = shell.n_channels_in_ * shell.n_times_in_
-    shell.net_ = _inference_net(shell._build_module(), shell._criterion())
-    return shell
-
-
-def _load_projector(params, config, state):
-    projector = LatentProjector(**params)
-    if projector.decoder == "mlp":
-        fitted = _from_json(config["fitted"])
-        projector.n_features_in_ = fitted["n_features_in_"]
-        projector.latent_shape_ = fitted["latent_shape_"]
-        projector.output_shape_ = fitted["output_shape_"]
-        projector.net_ = _inference_net(
-            projector._build_module(), torch.nn.MSELoss(), state["module"]
-        )
-        return projector
-    ridge = RidgeCV(alphas=projector.alphas)
-    for name in _RIDGE:
-        value = state["arrays"][f"ridge_.{name}"].numpy()
-        setattr(ridge, name, value if value.ndim else value.item())
-    projector.ridge_ = ridge
-    return projector
-
-
-_LOADERS = {
-    ContrastivePretrainer: _load_pretrainer,
-    CrossModalAligner: _load_aligner,
-    LatentProjector: _load_projector,
-}
-
-
 # ------------------------------------------------------------------ helpers
-def _inference_net(module, criterion, state_dict=None):
-    """An initialised skorch net on the CPU around ``module`` (with ``state_dict`` loaded)."""
-    if state_dict is not None:
-        module.load_state_dict(state_dict)
-    return NeuralNet(module=module.eval(), criterion=criterion, device="cpu").initialize()
-
-
 def _supported_class(kind):
-    by_name = {cls.__name__: cls for cls in _FITTED}
+    by_name = {cls.__name__: cls for cls in _SUPPORTED}
     name = kind if isinstance(kind, str) else kind.__name__
     if name not in by_name or (not isinstance(kind, str) and kind is not by_name[name]):
         raise ValueError(
@@ -256,21 +152,6 @@ def _supported_class(kind):
             "you trust)."
         )
     return by_name[name]
-
-
-def _is_fitted(estimator):
-    return hasattr(estimator, "ridge_") or hasattr(estimator, "net_")
-
-
-def _is_ridge(estimator):
-    return isinstance(estimator, LatentProjector) and estimator.decoder == "linear"
-
-
-def _fitted_names(estimator):
-    names = [name for name in _FITTED[type(estimator)] if hasattr(estimator, name)]
-    if _is_ridge(estimator):
-        return names
-    return names + [name for name in _TRAINING if name not in names]
 
 
 def _read_config(path):
@@ -321,9 +202,3 @@ def _from_json(value):
             return tuple(_from_json(item) for item in value["__tuple__"])
         return {key: _from_json(item) for key, item in value.items()}
     return value
-
-
-def _package_version():
-    from . import __version__
-
-    return __version__

@@ -7,89 +7,29 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 from torch.utils.data import Sampler
 
-from ._base import BaseTorchEstimator
+from ._base import (
+    CONTRASTIVE_CONSTRAINTS,
+    ENCODER_CONSTRAINTS,
+    TRAINING_CONSTRAINTS,
+    BaseTorchEstimator,
+)
 from .nn import (
     ECGAugment,
+    FeatureMapEncoder,
+    MaskedModelingModule,
+    MaskedReconstructionCriterion,
+    PatientContrastiveCriterion,
     ProjectionHead,
     ReconstructionDecoder,
-    group_contrastive_loss,
+    TwoViewCriterion,
+    TwoViewModule,
     make_encoder,
-    masked_reconstruction_loss,
-    nt_xent_loss,
 )
 from .utils import check_amplitude
 
 __all__ = ["ContrastivePretrainer"]
-
-
-class _TwoViewModule(nn.Module):
-    """Encodes two augmented views of each sample in one pass; returns their projections."""
-
-    def __init__(self, encoder, head, augment):
-        super().__init__()
-        self.encoder = encoder
-        self.head = head
-        self.augment = augment
-
-    def forward(self, X):
-        views = torch.cat([self.augment(X), self.augment(X)])
-        return self.head(self.encoder(views)).chunk(2)
-
-
-class _MaskedModule(nn.Module):
-    """Hides random patches of the input and reconstructs the signal (MAE / ST-MEM style)."""
-
-    def __init__(self, encoder, decoder, mask_ratio, patch_size):
-        super().__init__()
-        self.encoder = encoder
-        self.decoder = decoder
-        self.mask_ratio = mask_ratio
-        self.patch_size = patch_size
-
-    def forward(self, X):
-        n, _, n_times = X.shape
-        n_patches = -(-n_times // self.patch_size)
-        hidden = torch.rand((n, 1, n_patches), device=X.device) < self.mask_ratio
-        mask = hidden.repeat_interleave(self.patch_size, dim=-1)[..., :n_times]
-        features = self.encoder.forward_features(X * ~mask)
-        embedding = self.encoder.pool(features)
-        # per-sample, per-channel standardised target (MAE's normalised-pixel loss):
-        # the loss does not depend on units (mV, pT) and does not favour large leads
-        mean = X.mean(dim=-1, keepdim=True)
-        std = X.std(dim=-1, keepdim=True, correction=0)
-        target = (X - mean) / (std + 1e-6 * std.mean() + torch.finfo(X.dtype).tiny)
-        return self.decoder(features, embedding, n_times), target, mask
-
-
-class _TwoViewCriterion(nn.Module):
-    """NT-Xent over the two views (``y`` unused)."""
-
-    def __init__(self, temperature):
-        super().__init__()
-        self.temperature = temperature
-
-    def forward(self, y_pred, y_true):
-        return nt_xent_loss(*y_pred, temperature=self.temperature)
-
-
-class _PatientCriterion(nn.Module):
-    """Group-contrastive loss over both views; ``y_true`` holds the patient codes."""
-
-    def __init__(self, temperature):
-        super().__init__()
-        self.temperature = temperature
-
-    def forward(self, y_pred, y_true):
-        groups = torch.cat([y_true, y_true])
-        return group_contrastive_loss(torch.cat(y_pred), groups, temperature=self.temperature)
-
-
-class _MaskedCriterion(nn.Module):
-    def forward(self, y_pred, y_true):
-        return masked_reconstruction_loss(*y_pred)
 
 
 class _GroupContiguousSampler(Sampler):
@@ -145,6 +85,11 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         needs an encoder with ``forward_features`` and ``pool`` (all presets).
     encoder_params : dict or None, default=None
         Keyword arguments overriding the preset's (e.g. ``{"width": 32}``).
+    encoder__<name> : keyword arguments
+        The same, one parameter at a time, as skorch routes ``module__<name>``:
+        ``ContrastivePretrainer(encoder__width=32)``; ``set_params`` and
+        ``GridSearchCV`` reach them directly (``{"encoder__width": [16, 32]}``). They
+        override ``encoder_params``.
     embedding_dim : int, default=128
         Size of the embedding returned by :meth:`transform`.
     temperature : float, default=0.1
@@ -211,12 +156,15 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     """
 
     _parameter_constraints = {
-        **BaseTorchEstimator._parameter_constraints,
+        **ENCODER_CONSTRAINTS,
+        **CONTRASTIVE_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
         "objective": [StrOptions({"simclr", "patient", "masked"})],
-        "encoder_params": [dict, None],
         "augment_strength": [Interval(Real, 0, None, closed="left")],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
     }
+    _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_")
+    _routed_params = ("encoder",)
 
     def __init__(
         self,
@@ -236,6 +184,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         random_state=None,
         verbose=0,
         callbacks=None,
+        **routed_params,
     ):
         self.objective = objective
         self.encoder = encoder
@@ -252,6 +201,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self._set_routed_params(routed_params)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, groups=None):
@@ -273,22 +223,14 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         """
         X = self._validate_signals(X, reset=True)
         check_amplitude(X, modality="ecg", name="X")
-        codes = self._group_codes(groups, len(X))
         self.encoder_config_ = {
             "encoder": self.encoder,
             "n_channels": self.n_channels_in_,
             "n_times": self.n_times_in_,
             "embedding_dim": self.embedding_dim,
-            "params": dict(self.encoder_params or {}),
+            "params": self._encoder_kwargs("encoder", self.encoder_params),
         }
-        net_params = {}
-        if self.objective == "patient":
-            net_params = {
-                "iterator_train__sampler": _GroupContiguousSampler(codes),
-                "iterator_train__shuffle": False,
-            }
-        self._fit_net(self._build_module, self._criterion(), X, codes, **net_params)
-        return self
+        return self._fit_net(X, groups=groups)
 
     def transform(self, X):
         """Embed signals with the fitted encoder.
@@ -340,25 +282,36 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     def _build_module(self):
         encoder = make_encoder(**self.encoder_config_)
         if self.objective == "masked":
-            if not (hasattr(encoder, "forward_features") and hasattr(encoder, "pool")):
+            if not isinstance(encoder, FeatureMapEncoder):
                 raise TypeError(
                     'objective="masked" needs an encoder with forward_features() and pool() '
-                    f"methods; {type(encoder).__name__} has not."
+                    f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not."
                 )
             decoder = ReconstructionDecoder(
                 encoder.n_features, self.embedding_dim, self.n_channels_in_
             )
             patch_size = max(1, self.n_times_in_ // 16)
-            return _MaskedModule(encoder, decoder, self.mask_ratio, patch_size)
+            return MaskedModelingModule(encoder, decoder, self.mask_ratio, patch_size)
         head = ProjectionHead(self.embedding_dim, self.embedding_dim)
-        return _TwoViewModule(encoder, head, ECGAugment(self.augment_strength))
+        return TwoViewModule(encoder, head, ECGAugment(self.augment_strength))
 
-    def _criterion(self):
+    def _build_criterion(self):
         if self.objective == "masked":
-            return _MaskedCriterion()
+            return MaskedReconstructionCriterion()
         if self.objective == "patient":
-            return _PatientCriterion(self.temperature)
-        return _TwoViewCriterion(self.temperature)
+            return PatientContrastiveCriterion(self.temperature)
+        return TwoViewCriterion(self.temperature)
+
+    def _training_data(self, X, y, groups=None):
+        return X, self._group_codes(groups, len(X))
+
+    def _net_params(self, targets):
+        if self.objective != "patient":
+            return {}
+        return {
+            "iterator_train__sampler": _GroupContiguousSampler(targets),
+            "iterator_train__shuffle": False,
+        }
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -279,7 +279,8 @@ def test_reconstruction_decoder_reads_the_transform_latent(pairs, fitted):
     module = aligner.net_.module_.eval()
     assert (module.decoder.in_features, module.decoder.out_features) == (8, 9 * N_TIMES)
     with torch.no_grad():
-        decoded, target = module(torch.tensor(ecg), torch.tensor(mcg))[-1]
+        output = module(torch.tensor(ecg), torch.tensor(mcg))
+        decoded, target = output.reconstruction, output.reconstruction_target
         z = torch.tensor(aligner.transform(ecg)) * np.sqrt(8)
         torch.testing.assert_close(decoded, module.decoder(z), atol=1e-5, rtol=1e-5)
     standardised = (mcg - aligner.mcg_mean_[:, None]) / aligner.mcg_scale_[:, None]

@@ -248,12 +248,12 @@ def test_weights_config_is_documented_json(fitted, tmp_path):
     aligner = fitted["CrossModalAligner-frozen-pretrainer-reconstruction"]
     save_weights(aligner, tmp_path)
     config = json.loads((tmp_path / "config.json").read_text())
-    assert config["format"] == "sklearn_ecgmcg-weights" and config["format_version"] == 1
+    assert config["format"] == "sklearn_ecgmcg-weights" and config["format_version"] == 2
     assert config["class"] == "CrossModalAligner"
     assert config["versions"]["torch"] == torch.__version__
     # The pretrainer object is not written: its architecture is, its weights are the tower's.
     assert config["params"]["ecg_encoder"] == "resnet1d"
-    assert config["ecg_encoder_config"]["n_channels"] == aligner.n_channels_in_
+    assert config["fitted"]["ecg_encoder_config_"]["n_channels"] == aligner.n_channels_in_
     restored = load_weights(tmp_path)
     assert restored.ecg_pretrainer_ is None and restored.ecg_encoder == "resnet1d"
     np.testing.assert_array_equal(restored.mcg_mean_, aligner.mcg_mean_)

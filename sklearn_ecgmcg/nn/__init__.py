@@ -1,4 +1,5 @@
-"""PyTorch building blocks: encoders, heads, losses, augmentations."""
+"""PyTorch building blocks: encoders, towers and training modules, heads, losses and
+criteria, augmentations."""
 
 from ._augment import (
     ECGAugment,
@@ -10,8 +11,17 @@ from ._augment import (
     random_shift,
     time_mask,
 )
+from ._criteria import (
+    AlignmentOutput,
+    CrossModalCriterion,
+    MaskedReconstructionCriterion,
+    PatientContrastiveCriterion,
+    TwoViewCriterion,
+)
 from ._encoders import (
     ENCODER_PRESETS,
+    Encoder,
+    FeatureMapEncoder,
     MLPEncoder,
     ResNet1d,
     SpatialFilterEncoder,
@@ -29,6 +39,13 @@ from ._losses import (
     masked_reconstruction_loss,
     nt_xent_loss,
 )
+from ._towers import (
+    AlignmentModule,
+    MaskedModelingModule,
+    ModalityTower,
+    Standardize,
+    TwoViewModule,
+)
 
 __all__ = [
     "ECGAugment",
@@ -39,7 +56,14 @@ __all__ = [
     "random_crop_resize",
     "random_shift",
     "time_mask",
+    "AlignmentOutput",
+    "CrossModalCriterion",
+    "MaskedReconstructionCriterion",
+    "PatientContrastiveCriterion",
+    "TwoViewCriterion",
     "ENCODER_PRESETS",
+    "Encoder",
+    "FeatureMapEncoder",
     "MLPEncoder",
     "ResNet1d",
     "SpatialFilterEncoder",
@@ -55,4 +79,9 @@ __all__ = [
     "local_clip_loss",
     "masked_reconstruction_loss",
     "nt_xent_loss",
+    "AlignmentModule",
+    "MaskedModelingModule",
+    "ModalityTower",
+    "Standardize",
+    "TwoViewModule",
 ]

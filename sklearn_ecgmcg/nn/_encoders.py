@@ -1,26 +1,24 @@
 """Signal encoders: ``(n_samples, n_channels, n_times)`` -> ``(n_samples, embedding_dim)``.
 
-Every encoder here is built as ``Encoder(n_channels, n_times, embedding_dim, **params)``
-and exposes two methods:
-
-- ``forward(x)`` -> ``(n_samples, embedding_dim)``: the pooled, projected embedding;
-- ``forward_features(x)`` -> ``(n_samples, n_features, n_steps)``: the feature sequence
-  before pooling (used by the masked-reconstruction decoder);
-- ``pool(features)`` -> ``(n_samples, embedding_dim)``, so that
-  ``forward(x) == pool(forward_features(x))``;
-
-and the attribute ``n_features`` (channels of the feature sequence). Encoders accept any
-``n_times >= 1``: strides are padded and pooling is adaptive, so very short inputs (such
-as scikit-learn's 2-D test arrays) pass through.
+What an encoder provides is stated once, by :class:`Encoder` (the base of every preset)
+and :class:`FeatureMapEncoder` (the protocol a user's own encoder meets to be used where
+a feature map is needed). Encoders accept any ``n_times >= 1``: strides are padded and
+pooling is adaptive, so very short inputs (such as scikit-learn's 2-D test arrays) pass
+through.
 """
 
+import abc
+import inspect
 import math
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 __all__ = [
+    "Encoder",
+    "FeatureMapEncoder",
     "ResNet1d",
     "TransformerEncoder1d",
     "MLPEncoder",
@@ -28,6 +26,74 @@ __all__ = [
     "ENCODER_PRESETS",
     "make_encoder",
 ]
+
+
+@runtime_checkable
+class FeatureMapEncoder(Protocol):
+    """What an encoder must provide for the features that need its feature map.
+
+    The masked objective of :class:`~sklearn_ecgmcg.ContrastivePretrainer`, the local
+    loss and ``latent="temporal"`` of :class:`~sklearn_ecgmcg.CrossModalAligner` read
+    an encoder's feature sequence before pooling. Any ``torch.nn.Module`` with these
+    members qualifies (``isinstance(module, FeatureMapEncoder)`` tells); every preset
+    does, through :class:`Encoder`.
+
+    Attributes
+    ----------
+    n_features : int
+        Channels of the feature sequence.
+    """
+
+    n_features: int
+
+    def forward_features(self, x):
+        """``(n, n_channels, n_times)`` -> the feature sequence ``(n, n_features, n_steps)``."""
+
+    def pool(self, features):
+        """The feature sequence -> the embedding ``(n, embedding_dim)``."""
+
+
+class Encoder(nn.Module, abc.ABC):
+    """Base class of the preset encoders.
+
+    A subclass is built as ``cls(n_channels, n_times, embedding_dim, **params)``, sets
+    :attr:`n_features` and implements :meth:`forward_features` and :meth:`pool`;
+    ``forward(x) == pool(forward_features(x))`` follows.
+
+    Parameters
+    ----------
+    n_channels, n_times : int
+        Input shape (``n_times`` is recorded; most encoders accept any length).
+    embedding_dim : int
+        Size of the output embedding.
+
+    Attributes
+    ----------
+    n_features : int
+        Channels of the feature sequence.
+    temporal_features : bool
+        Whether the feature sequence resolves time (False for :class:`MLPEncoder`,
+        whose "sequence" is one step): sub-beat windows need it.
+    """
+
+    temporal_features = True
+
+    def __init__(self, n_channels, n_times, embedding_dim):
+        super().__init__()
+        self.n_channels = n_channels
+        self.n_times = n_times
+        self.embedding_dim = embedding_dim
+
+    @abc.abstractmethod
+    def forward_features(self, x):
+        """``(n, n_channels, n_times)`` -> the feature sequence ``(n, n_features, n_steps)``."""
+
+    @abc.abstractmethod
+    def pool(self, features):
+        """The feature sequence -> the embedding ``(n, embedding_dim)``."""
+
+    def forward(self, x):
+        return self.pool(self.forward_features(x))
 
 
 class _BasicBlock1d(nn.Module):
@@ -57,7 +123,7 @@ class _BasicBlock1d(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-class ResNet1d(nn.Module):
+class ResNet1d(Encoder):
     """1-D residual network for multichannel signals.
 
     A strided convolutional stem, then one stage per entry of ``blocks`` (each stage
@@ -90,10 +156,7 @@ class ResNet1d(nn.Module):
         blocks=(1, 1, 1, 1),
         kernel_size=7,
     ):
-        super().__init__()
-        self.n_channels = n_channels
-        self.n_times = n_times
-        self.embedding_dim = embedding_dim
+        super().__init__(n_channels, n_times, embedding_dim)
         stem_kernel = 2 * kernel_size + 1
         self.stem = nn.Sequential(
             nn.Conv1d(
@@ -121,11 +184,8 @@ class ResNet1d(nn.Module):
     def pool(self, features):
         return self.fc(features.mean(dim=-1))
 
-    def forward(self, x):
-        return self.pool(self.forward_features(x))
 
-
-class TransformerEncoder1d(nn.Module):
+class TransformerEncoder1d(Encoder):
     """Patch-embedding transformer for multichannel signals (ViT / ST-MEM style).
 
     The signal is right-padded to a whole number of patches, each patch of all channels
@@ -166,10 +226,7 @@ class TransformerEncoder1d(nn.Module):
         n_heads=4,
         dropout=0.0,
     ):
-        super().__init__()
-        self.n_channels = n_channels
-        self.n_times = n_times
-        self.embedding_dim = embedding_dim
+        super().__init__(n_channels, n_times, embedding_dim)
         self.patch_size = max(1, min(patch_size, n_times))
         self.n_patches = math.ceil(n_times / self.patch_size)
         self.patch_embed = nn.Conv1d(n_channels, d_model, self.patch_size, stride=self.patch_size)
@@ -206,11 +263,8 @@ class TransformerEncoder1d(nn.Module):
     def pool(self, features):
         return self.fc(features.mean(dim=-1))
 
-    def forward(self, x):
-        return self.pool(self.forward_features(x))
 
-
-class MLPEncoder(nn.Module):
+class MLPEncoder(Encoder):
     """Fully connected tower on the flattened input, for feature vectors.
 
     Use it when the input is a feature vector (``n_channels=1``) or a short,
@@ -228,11 +282,10 @@ class MLPEncoder(nn.Module):
         Dropout after each hidden layer.
     """
 
+    temporal_features = False  # its feature "sequence" is one step
+
     def __init__(self, n_channels, n_times, embedding_dim=128, *, hidden_dims=(256,), dropout=0.0):
-        super().__init__()
-        self.n_channels = n_channels
-        self.n_times = n_times
-        self.embedding_dim = embedding_dim
+        super().__init__(n_channels, n_times, embedding_dim)
         layers = []
         in_dim = n_channels * n_times
         for hidden in hidden_dims:
@@ -257,7 +310,7 @@ class MLPEncoder(nn.Module):
         return self.fc(self.body(x))
 
 
-class SpatialFilterEncoder(nn.Module):
+class SpatialFilterEncoder(Encoder):
     """Linear spatial filters ("virtual leads") then a linear map of their time courses.
 
     ECG and MCG are both linear in the heart's current dipole at every instant; this
@@ -278,10 +331,7 @@ class SpatialFilterEncoder(nn.Module):
     """
 
     def __init__(self, n_channels, n_times, embedding_dim=128, *, n_components=4):
-        super().__init__()
-        self.n_channels = n_channels
-        self.n_times = n_times
-        self.embedding_dim = embedding_dim
+        super().__init__(n_channels, n_times, embedding_dim)
         self.n_components = n_components
         self.spatial = nn.Conv1d(n_channels, n_components, kernel_size=1)
         self.n_features = n_components
@@ -292,9 +342,6 @@ class SpatialFilterEncoder(nn.Module):
 
     def pool(self, features):
         return self.fc(features.flatten(1))
-
-    def forward(self, x):
-        return self.pool(self.forward_features(x))
 
 
 # name -> (class, default keyword parameters). "resnet1d" trains in minutes on two CPU
@@ -340,6 +387,14 @@ def make_encoder(encoder, n_channels, n_times, embedding_dim, params=None):
                 "or pass a callable."
             )
         cls, defaults = ENCODER_PRESETS[encoder]
+        accepted = set(inspect.signature(cls).parameters) - {"n_channels", "n_times",
+                                                             "embedding_dim"}
+        unknown = sorted(set(params) - accepted)
+        if unknown:
+            raise TypeError(
+                f"Encoder {encoder!r} ({cls.__name__}) has no parameter(s) {unknown}; its "
+                f"parameters are {sorted(accepted)}."
+            )
         return cls(n_channels, n_times, embedding_dim, **{**defaults, **params})
     if not callable(encoder):
         raise TypeError(f"encoder must be a preset name or a callable; got {encoder!r}.")

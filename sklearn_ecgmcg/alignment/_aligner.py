@@ -1,7 +1,6 @@
 """Stage 2: contrastive ECG <-> MCG alignment into a shared latent (:class:`CrossModalAligner`)."""
 
 import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,154 +10,27 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from torch.nn import functional as F
-from skorch import NeuralNet
 
-from ._base import BaseTorchEstimator, resolve_device, seeded_torch
-from .metrics import retrieval_accuracy
-from .nn import ENCODER_PRESETS, ProjectionHead, clip_loss, local_clip_loss, make_encoder
-from .pretraining import ContrastivePretrainer
-from .utils import check_amplitude, check_paired_signals, check_signals
+from .._base import CONTRASTIVE_CONSTRAINTS, TRAINING_CONSTRAINTS, BaseTorchEstimator
+from ..metrics import retrieval_accuracy
+from ..nn import (
+    ENCODER_PRESETS,
+    AlignmentModule,
+    CrossModalCriterion,
+    FeatureMapEncoder,
+    ModalityTower,
+    ProjectionHead,
+    Standardize,
+    make_encoder,
+)
+from ..nn._towers import TowerFeatureMap
+from ..pretraining import ContrastivePretrainer
+from ..utils import check_amplitude, check_paired_signals, check_signals
 
 __all__ = ["CrossModalAligner"]
 
 # Sub-beat windows of the local loss, in seconds relative to the R peak.
 DEFAULT_LOCAL_WINDOWS = {"P": (-0.20, -0.05), "QRS": (-0.05, 0.06), "ST-T": (0.06, 0.40)}
-
-
-class _Standardize(nn.Module):
-    """Per-channel ``(x - mean) / scale`` with the statistics stored as buffers."""
-
-    def __init__(self, mean, scale):
-        super().__init__()
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32)[None, :, None])
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32)[None, :, None])
-
-    def forward(self, x):
-        return (x - self.mean) / self.scale
-
-
-class _Tower(nn.Module):
-    """Scaling, encoder and projection head of one modality.
-
-    ``forward(x)`` returns the (unnormalised) point in the shared space;
-    ``forward_local(x, bounds)`` also returns one projected embedding per
-    sub-beat window of the encoder's feature map, ``(n, n_windows, d)``.
-    """
-
-    def __init__(self, scale, encoder, head, local_head=None, frozen=False):
-        super().__init__()
-        self.scale = scale
-        self.encoder = encoder
-        self.head = head
-        self.local_head = local_head
-        self.frozen = frozen
-        if frozen:
-            self.encoder.requires_grad_(False)
-
-    def train(self, mode=True):
-        super().train(mode)
-        if self.frozen:  # a frozen encoder also keeps its batch-norm statistics
-            self.encoder.eval()
-        return self
-
-    def forward(self, x):
-        return self.head(self.encoder(self.scale(x)))
-
-    def forward_local(self, x, bounds):
-        features = self.encoder.forward_features(self.scale(x))
-        z = self.head(self.encoder.pool(features))
-        n_steps = features.shape[-1]
-        windows = []
-        for start, stop in bounds:
-            first = min(int(math.floor(start * n_steps)), n_steps - 1)
-            last = max(int(math.ceil(stop * n_steps)), first + 1)
-            windows.append(features[..., first:last].mean(dim=-1))
-        return z, self.local_head(torch.stack(windows, dim=1))
-
-
-class _FeatureMap(nn.Module):
-    """A tower's scaling and encoder feature map, before pooling and projection head."""
-
-    def __init__(self, tower):
-        super().__init__()
-        self.tower = tower
-
-    def forward(self, x):
-        return self.tower.encoder.forward_features(self.tower.scale(x))
-
-
-class _AlignmentModule(nn.Module):
-    """Both towers, the (fixed or learnable, bounded) temperature and, optionally, a
-    linear decoder from the unit ECG latent to the flattened standardised MCG.
-    """
-
-    def __init__(self, ecg_tower, mcg_tower, temperature, learn_temperature, bounds,
-                 window_bounds, decoder=None):
-        super().__init__()
-        self.ecg_tower = ecg_tower
-        self.mcg_tower = mcg_tower
-        self.decoder = decoder
-        self.log_bounds = (math.log(bounds[0]), math.log(bounds[1]))
-        fraction = (math.log(temperature) - self.log_bounds[0]) / (
-            self.log_bounds[1] - self.log_bounds[0]
-        )
-        logit = math.log(fraction / (1 - fraction)) if learn_temperature else 0.0
-        self.temperature_logit = nn.Parameter(
-            torch.tensor(logit), requires_grad=learn_temperature
-        )
-        self.fixed_temperature = None if learn_temperature else float(temperature)
-        self.window_bounds = window_bounds
-
-    def temperature(self):
-        """log T = log T_min + (log T_max - log T_min) * sigmoid(logit): always in bounds."""
-        if self.fixed_temperature is not None:
-            return self.fixed_temperature
-        low, high = self.log_bounds
-        return torch.exp(low + (high - low) * torch.sigmoid(self.temperature_logit))
-
-    def forward(self, ecg, mcg):
-        if self.window_bounds is None:
-            z_ecg, z_mcg = self.ecg_tower(ecg), self.mcg_tower(mcg)
-            local_ecg = local_mcg = None
-        else:
-            z_ecg, local_ecg = self.ecg_tower.forward_local(ecg, self.window_bounds)
-            z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
-        reconstruction = None
-        if self.decoder is not None:
-            # The decoder reads the unit latent that transform() returns (and so a
-            # LatentProjector in a pipeline), times sqrt(dim) so its inputs have
-            # about unit variance (the decoder's weights need not grow first to
-            # learn), and predicts the tower-scaled MCG.
-            reconstruction = (
-                self.decoder(F.normalize(z_ecg, dim=1) * math.sqrt(z_ecg.shape[1])),
-                self.mcg_tower.scale(mcg).flatten(1),
-            )
-        return z_ecg, z_mcg, self.temperature(), local_ecg, local_mcg, reconstruction
-
-
-class _AlignmentCriterion(nn.Module):
-    """Symmetric InfoNCE on the beats plus ``local_weight`` x the window InfoNCE plus
-    ``reconstruction_weight`` x the MSE of the decoded MCG.
-
-    ``y_true`` holds subject codes when same-subject negatives are dropped.
-    """
-
-    def __init__(self, local_weight, use_groups, reconstruction_weight=0.0):
-        super().__init__()
-        self.local_weight = local_weight
-        self.use_groups = use_groups
-        self.reconstruction_weight = reconstruction_weight
-
-    def forward(self, y_pred, y_true):
-        z_ecg, z_mcg, temperature, local_ecg, local_mcg, reconstruction = y_pred
-        groups = y_true if self.use_groups else None
-        loss = clip_loss(z_ecg, z_mcg, temperature, groups)
-        if local_ecg is not None:
-            loss = loss + self.local_weight * local_clip_loss(local_ecg, local_mcg, temperature)
-        if reconstruction is not None:
-            loss = loss + self.reconstruction_weight * F.mse_loss(*reconstruction)
-        return loss
 
 
 def _channel_stats(signals):
@@ -368,11 +240,6 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
     """
 
     _parameter_constraints = {
-        **{
-            key: value
-            for key, value in BaseTorchEstimator._parameter_constraints.items()
-            if key != "encoder"
-        },
         "ecg_encoder": [
             StrOptions(set(ENCODER_PRESETS)),
             callable,
@@ -381,6 +248,9 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         "mcg_encoder": [StrOptions(set(ENCODER_PRESETS)), callable],
         "ecg_encoder_params": [dict, None],
         "mcg_encoder_params": [dict, None],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        **CONTRASTIVE_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
         "projection_head": [StrOptions({"mlp", "linear"})],
         "latent": [StrOptions({"pooled", "temporal"})],
         "learn_temperature": ["boolean"],
@@ -395,6 +265,12 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         "tmin": [Real],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
     }
+    _fitted_attributes = (
+        *BaseTorchEstimator._fitted_attributes, "n_mcg_channels_", "n_mcg_times_",
+        "ecg_mean_", "ecg_scale_", "mcg_mean_", "mcg_scale_", "ecg_encoder_config_",
+        "mcg_encoder_config_", "temperature_",
+    )
+    _routed_params = ("ecg_encoder", "mcg_encoder")
 
     def __init__(
         self,
@@ -425,6 +301,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         random_state=None,
         verbose=0,
         callbacks=None,
+        **routed_params,
     ):
         self.ecg_encoder = ecg_encoder
         self.mcg_encoder = mcg_encoder
@@ -452,6 +329,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self._set_routed_params(routed_params)
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
@@ -489,54 +367,96 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             )
         X = self._validate_signals(X, reset=True)
         self.n_mcg_channels_, self.n_mcg_times_ = y.shape[1:]
-        codes = self._group_codes(groups, len(X))
+        self._group_codes(groups, len(X))  # bad groups fail before the pretrainer fits
         self._check_temperature()
-        window_bounds = self._window_bounds() if self.local_weight > 0 else None
+        if self.local_weight > 0:
+            self._window_bounds()
 
-        ecg_encoder, self.ecg_pretrainer_ = self._ecg_encoder(X, groups)
+        self.ecg_pretrainer_ = self._fitted_pretrainer(X, groups)
         pretrained = self.ecg_pretrainer_ is not None
+        self.ecg_encoder_config_ = (
+            self.ecg_pretrainer_.encoder_config_ if pretrained
+            else self._encoder_config("ecg_encoder", self.n_channels_in_, self.n_times_in_)
+        )
+        self.mcg_encoder_config_ = self._encoder_config(
+            "mcg_encoder", self.n_mcg_channels_, self.n_mcg_times_
+        )
         self.ecg_mean_, self.ecg_scale_ = (
             _channel_stats(X) if self.standardize and not pretrained else (None, None)
         )
         self.mcg_mean_, self.mcg_scale_ = _channel_stats(y) if self.standardize else (None, None)
-
-        def build_module():
-            fresh_ecg = ecg_encoder if ecg_encoder is not None else make_encoder(
-                self.ecg_encoder, self.n_channels_in_, self.n_times_in_, self.embedding_dim,
-                self.ecg_encoder_params,
-            )
-            fresh_mcg = make_encoder(
-                self.mcg_encoder, self.n_mcg_channels_, self.n_mcg_times_, self.embedding_dim,
-                self.mcg_encoder_params,
-            )
-            ecg_tower = self._tower(fresh_ecg, self.ecg_mean_, self.ecg_scale_, X.shape,
-                                    self.freeze_ecg, window_bounds)
-            mcg_tower = self._tower(fresh_mcg, self.mcg_mean_, self.mcg_scale_, y.shape, False,
-                                    window_bounds)
-            decoder = (
-                nn.Linear(self.embedding_dim, int(np.prod(y.shape[1:])))
-                if self.reconstruction_weight > 0 else None
-            )
-            return _AlignmentModule(
-                ecg_tower, mcg_tower, self.temperature, self.learn_temperature,
-                self.temperature_bounds, window_bounds, decoder,
-            )
-
-        criterion = _AlignmentCriterion(
-            self.local_weight, codes is not None, self.reconstruction_weight
-        )
-        self._fit_net(
-            build_module,
-            criterion,
-            {"ecg": X, "mcg": y},
-            codes,
-            optimizer__param_groups=[("temperature_logit", {"weight_decay": 0.0})],
-        )
+        self._fit_net(X, y, groups)
         if self.max_epochs > 0:
             self._recalibrate_batch_norm(X, y)
-        temperature = self.net_.module_.temperature()
-        self.temperature_ = float(temperature.detach() if torch.is_tensor(temperature) else temperature)
+        self.temperature_ = float(self.net_.criterion_.temperature())
         return self
+
+    def _encoder_config(self, name, n_channels, n_times):
+        """Arguments of :func:`~sklearn_ecgmcg.nn.make_encoder` for a fresh tower."""
+        return {
+            "encoder": getattr(self, name),
+            "n_channels": n_channels,
+            "n_times": n_times,
+            "embedding_dim": self.embedding_dim,
+            "params": self._encoder_kwargs(name, getattr(self, f"{name}_params")),
+        }
+
+    # ------------------------------------------------------- training steps
+    def _build_module(self):
+        window_bounds = self._window_bounds() if self.local_weight > 0 else None
+        ecg_encoder = self._ecg_encoder_module()
+        mcg_encoder = make_encoder(**self.mcg_encoder_config_)
+        ecg_tower = self._tower(ecg_encoder, self.ecg_mean_, self.ecg_scale_,
+                                (self.n_channels_in_, self.n_times_in_), self.freeze_ecg,
+                                window_bounds)
+        mcg_tower = self._tower(mcg_encoder, self.mcg_mean_, self.mcg_scale_,
+                                (self.n_mcg_channels_, self.n_mcg_times_), False, window_bounds)
+        decoder = None
+        if self.reconstruction_weight > 0:
+            decoder = nn.Linear(self.embedding_dim, self.n_mcg_channels_ * self.n_mcg_times_)
+        return AlignmentModule(ecg_tower, mcg_tower, window_bounds, decoder)
+
+    def _build_criterion(self):
+        return CrossModalCriterion(
+            self.temperature,
+            learn_temperature=self.learn_temperature,
+            bounds=self.temperature_bounds,
+            local_weight=self.local_weight,
+            reconstruction_weight=self.reconstruction_weight,
+        )
+
+    def _training_data(self, X, y, groups=None):
+        """The pairs as keyword inputs; one subject code per pair as the target.
+
+        Without ``groups`` (or with same-subject negatives kept) every pair has its
+        own code, which leaves the loss's negatives untouched.
+        """
+        codes = self._group_codes(groups, len(X))
+        if codes is None:
+            codes = np.arange(len(X), dtype=np.int64)
+        return {"ecg": X, "mcg": y}, codes
+
+    def _net_params(self, targets):
+        if not self.learn_temperature:
+            return {}
+        return {"optimizer__param_groups": [("temperature_logit", {"weight_decay": 0.0})]}
+
+    def _ecg_encoder_module(self):
+        """The pretrainer's fitted encoder (a copy) when there is one, else a fresh one."""
+        pretrainer = getattr(self, "ecg_pretrainer_", None)
+        if pretrainer is not None:
+            return copy.deepcopy(pretrainer.encoder_).cpu()
+        return make_encoder(**self.ecg_encoder_config_)
+
+    def _params_for_saving(self):
+        params = super()._params_for_saving()
+        if getattr(self, "ecg_pretrainer_", None) is not None:
+            params["ecg_encoder"] = self.ecg_encoder_config_["encoder"]
+        return params
+
+    def _load_weights_state(self, state):
+        self.ecg_pretrainer_ = None
+        super()._load_weights_state(state)
 
     def _recalibrate_batch_norm(self, X, y):
         """Re-estimate batch-norm statistics of the trained towers ("precise BN").
@@ -570,19 +490,6 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         for norm, momentum in zip(norms, momenta):
             norm.momentum = momentum
         module.eval()
-
-    def _fit_net(self, build_module, criterion, X, y=None, **net_params):
-        """As the base; ``max_epochs=0`` initialises the towers without training."""
-        if self.max_epochs > 0:
-            return super()._fit_net(build_module, criterion, X, y, **net_params)
-        device = resolve_device(self.device)
-        with seeded_torch(self._seed(), device):
-            module = build_module()
-        self.net_ = NeuralNet(
-            module=module, criterion=criterion, batch_size=self.batch_size, device=device
-        ).initialize()
-        self.n_epochs_, self.loss_curve_ = 0, []
-        return self
 
     def _check_temperature(self):
         if not self.learn_temperature:
@@ -635,11 +542,11 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             bounds.append((first, last))
         return bounds
 
-    def _ecg_encoder(self, X, groups):
-        """Return ``(encoder copy, fitted pretrainer)``, or ``(None, None)`` for a preset."""
+    def _fitted_pretrainer(self, X, groups):
+        """The fitted pretrainer that initialises the ECG tower, or None for a preset."""
         pretrainer = self.ecg_encoder
         if isinstance(pretrainer, str) or not hasattr(pretrainer, "fit"):
-            return None, None
+            return None
         if isinstance(pretrainer, FrozenEstimator):
             pretrainer = pretrainer.estimator
         if not isinstance(pretrainer, ContrastivePretrainer):
@@ -656,35 +563,38 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                 f"{expected[1]} time samples, but X has {self.n_channels_in_} x "
                 f"{self.n_times_in_}."
             )
-        return copy.deepcopy(pretrainer.encoder_).cpu(), pretrainer
+        return pretrainer
 
     def _tower(self, encoder, mean, scale, shape, frozen, window_bounds):
-        scaler = nn.Identity() if mean is None else _Standardize(mean, scale)
+        scaler = nn.Identity() if mean is None else Standardize(mean, scale)
         with torch.no_grad():
             was_training = encoder.training
-            out_dim = encoder.eval()(torch.zeros((2, *shape[1:]))).shape[-1]
+            out_dim = encoder.eval()(torch.zeros((2, *shape))).shape[-1]
             encoder.train(was_training)
         n_layers = 2 if self.projection_head == "mlp" else 1
         head = ProjectionHead(out_dim, self.embedding_dim, n_layers=n_layers)
-        if self.latent == "temporal" and not hasattr(encoder, "forward_features"):
+        has_feature_map = isinstance(encoder, FeatureMapEncoder)
+        if self.latent == "temporal" and not has_feature_map:
             raise TypeError(
-                'latent="temporal" needs encoders with forward_features(); '
-                f"{type(encoder).__name__} has not. Use a preset encoder or latent=\"pooled\"."
+                'latent="temporal" needs encoders with forward_features() '
+                f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not. "
+                'Use a preset encoder or latent="pooled".'
             )
-        local_head = None
-        if window_bounds is not None:
-            if not (hasattr(encoder, "forward_features") and hasattr(encoder, "pool")):
-                raise TypeError(
-                    "local_weight > 0 needs encoders with forward_features() and pool(); "
-                    f"{type(encoder).__name__} has not."
-                )
-            if isinstance(encoder, ENCODER_PRESETS["mlp"][0]):
-                raise ValueError(
-                    'local_weight > 0 needs a temporal feature map; the "mlp" encoder has '
-                    "none. Use a convolutional or transformer encoder, or local_weight=0."
-                )
-            local_head = ProjectionHead(encoder.n_features, self.embedding_dim, n_layers=n_layers)
-        return _Tower(scaler, encoder, head, local_head, frozen)
+        if window_bounds is None:
+            return ModalityTower(scaler, encoder, head, None, frozen)
+        if not has_feature_map:
+            raise TypeError(
+                "local_weight > 0 needs encoders with forward_features() and pool() "
+                f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not."
+            )
+        if not getattr(encoder, "temporal_features", True):
+            raise ValueError(
+                f"local_weight > 0 needs a temporal feature map; {type(encoder).__name__} "
+                "(the \"mlp\" encoder) has none. Use a convolutional or transformer encoder, "
+                "or local_weight=0."
+            )
+        local_head = ProjectionHead(encoder.n_features, self.embedding_dim, n_layers=n_layers)
+        return ModalityTower(scaler, encoder, head, local_head, frozen)
 
     # ------------------------------------------------------------ inference
     def transform(self, X, y=None):
@@ -756,8 +666,8 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
                     'the fused latent needs latent="pooled".'
                 )
             if ecg is not None:
-                return self._embed(ecg, _FeatureMap(self.net_.module_.ecg_tower))
-            return self._embed_mcg(mcg, _FeatureMap(self.net_.module_.mcg_tower))
+                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower))
+            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower))
         return self._pooled(ecg, mcg)
 
     def _pooled(self, ecg=None, mcg=None):
@@ -793,12 +703,25 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             latents whatever ``latent`` says) is their own pair; chance is
             ``1 / n_samples``.
         """
-        return retrieval_accuracy(*self._retrieval_latents(X, y), k=1)
+        return retrieval_accuracy(*self.retrieval_latents(X, y), k=1)
 
-    def _retrieval_latents(self, X, y):
-        """``(z_ecg, z_mcg)``: the pooled latents the loss compares, whatever ``latent`` says.
+    def retrieval_latents(self, X, y):
+        """The pooled latents the loss compares, whatever ``latent`` says.
 
-        :meth:`score` and the retrieval scorers of :mod:`sklearn_ecgmcg.metrics` use it.
+        :meth:`score` and the retrieval scorers of :mod:`sklearn_ecgmcg.metrics`
+        (:func:`~sklearn_ecgmcg.metrics.make_retrieval_scorer`) use them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times)
+            ECG beats.
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
+            Paired MCG beats.
+
+        Returns
+        -------
+        z_ecg, z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised ECG and MCG latents.
         """
         check_is_fitted(self, "net_")
         X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))

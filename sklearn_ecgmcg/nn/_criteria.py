@@ -1,0 +1,146 @@
+"""The training criteria of the estimators: the losses of :mod:`._losses` in skorch's form.
+
+skorch calls a criterion as ``criterion(y_pred, y_true)``, ``y_pred`` being what the
+training module's ``forward`` returned and ``y_true`` the batch of the targets handed to
+the net (group codes here, or skorch's placeholder when there are none). Every
+hyperparameter of a loss (temperature, weights) lives on its criterion, never in a
+module's output.
+"""
+
+import math
+from typing import NamedTuple, Optional
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._losses import (
+    clip_loss,
+    group_contrastive_loss,
+    local_clip_loss,
+    masked_reconstruction_loss,
+    nt_xent_loss,
+)
+
+__all__ = [
+    "AlignmentOutput",
+    "CrossModalCriterion",
+    "MaskedReconstructionCriterion",
+    "PatientContrastiveCriterion",
+    "TwoViewCriterion",
+]
+
+
+class TwoViewCriterion(nn.Module):
+    """NT-Xent (SimCLR) over two views ``y_pred = (z1, z2)``; ``y_true`` is unused.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+        Softmax temperature (> 0).
+    """
+
+    def __init__(self, temperature=0.1):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, y_pred, y_true=None):
+        return nt_xent_loss(*y_pred, temperature=self.temperature)
+
+
+class PatientContrastiveCriterion(nn.Module):
+    """Group-contrastive (CLOCS) loss over both views; ``y_true`` holds the patient codes.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+        Softmax temperature (> 0).
+    """
+
+    def __init__(self, temperature=0.1):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, y_pred, y_true):
+        groups = torch.cat([y_true, y_true])
+        return group_contrastive_loss(torch.cat(y_pred), groups, temperature=self.temperature)
+
+
+class MaskedReconstructionCriterion(nn.Module):
+    """Mean squared error on the hidden samples, ``y_pred = (reconstruction, target, mask)``."""
+
+    def forward(self, y_pred, y_true=None):
+        return masked_reconstruction_loss(*y_pred)
+
+
+class AlignmentOutput(NamedTuple):
+    """What a two-tower alignment module returns for one batch of pairs.
+
+    ``z_ecg``, ``z_mcg`` ``(n, d)``: points of the shared space; ``local_ecg``,
+    ``local_mcg`` ``(n, n_windows, d)`` or None: sub-beat window embeddings;
+    ``reconstruction``, ``reconstruction_target`` or None: the decoded MCG and the
+    scaled MCG it is compared with.
+    """
+
+    z_ecg: torch.Tensor
+    z_mcg: torch.Tensor
+    local_ecg: Optional[torch.Tensor] = None
+    local_mcg: Optional[torch.Tensor] = None
+    reconstruction: Optional[torch.Tensor] = None
+    reconstruction_target: Optional[torch.Tensor] = None
+
+
+class CrossModalCriterion(nn.Module):
+    """Symmetric InfoNCE on paired beats, plus optional local and reconstruction terms.
+
+    ``loss = clip(z_ecg, z_mcg) + local_weight * local_clip(windows)
+    + reconstruction_weight * mse(reconstruction)``, all at one temperature.
+
+    Parameters
+    ----------
+    temperature : float, default=0.1
+        Softmax temperature; with ``learn_temperature``, its initial value.
+    learn_temperature : bool, default=False
+        Learn it, as ``log T = log T_min + (log T_max - log T_min) * sigmoid(w)``
+        (the parameter ``temperature_logit``), so it stays inside ``bounds``.
+    bounds : tuple of (float, float), default=(0.01, 1.0)
+        ``(T_min, T_max)`` of the learnable temperature.
+    local_weight, reconstruction_weight : float, default=0.0
+        Weights of the local and reconstruction terms.
+
+    Notes
+    -----
+    ``y_true`` holds an integer group (subject) code per pair, or None: pairs that
+    share a code (other than the positive) are left out of each other's negatives.
+    Distinct codes for every pair (``arange(n)``) leave the loss as without groups.
+    """
+
+    def __init__(self, temperature=0.1, *, learn_temperature=False, bounds=(0.01, 1.0),
+                 local_weight=0.0, reconstruction_weight=0.0):
+        super().__init__()
+        self.local_weight = local_weight
+        self.reconstruction_weight = reconstruction_weight
+        self.fixed_temperature = None if learn_temperature else float(temperature)
+        if learn_temperature:
+            self.log_bounds = (math.log(bounds[0]), math.log(bounds[1]))
+            low, high = self.log_bounds
+            fraction = (math.log(temperature) - low) / (high - low)
+            self.temperature_logit = nn.Parameter(torch.tensor(math.log(fraction / (1 - fraction))))
+
+    def temperature(self):
+        """The current temperature: a float, or a scalar tensor when learnt."""
+        if self.fixed_temperature is not None:
+            return self.fixed_temperature
+        low, high = self.log_bounds
+        return torch.exp(low + (high - low) * torch.sigmoid(self.temperature_logit))
+
+    def forward(self, y_pred, y_true=None):
+        temperature = self.temperature()
+        loss = clip_loss(y_pred.z_ecg, y_pred.z_mcg, temperature, y_true)
+        if y_pred.local_ecg is not None:
+            local = local_clip_loss(y_pred.local_ecg, y_pred.local_mcg, temperature)
+            loss = loss + self.local_weight * local
+        if y_pred.reconstruction is not None:
+            mse = F.mse_loss(y_pred.reconstruction, y_pred.reconstruction_target)
+            loss = loss + self.reconstruction_weight * mse
+        return loss

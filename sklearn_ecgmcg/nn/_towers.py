@@ -1,0 +1,198 @@
+"""Training modules: the two-tower alignment model and the stage-1 pretext models.
+
+Each is the ``torch.nn.Module`` an estimator hands to skorch; its ``forward`` returns
+what the matching criterion of :mod:`._criteria` reads.
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._criteria import AlignmentOutput
+
+__all__ = ["AlignmentModule", "MaskedModelingModule", "ModalityTower", "Standardize",
+           "TwoViewModule"]
+
+
+class Standardize(nn.Module):
+    """Per-channel ``(x - mean) / scale`` with the statistics stored as buffers.
+
+    Parameters
+    ----------
+    mean, scale : array-like of shape (n_channels,)
+        Channel means and scales (e.g. standard deviations over training beats).
+    """
+
+    def __init__(self, mean, scale):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32)[None, :, None])
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32)[None, :, None])
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
+class ModalityTower(nn.Module):
+    """Scaling, encoder and projection head of one modality.
+
+    ``forward(x)`` returns the (unnormalised) point in the shared space;
+    ``forward_local(x, bounds)`` also returns one projected embedding per sub-beat
+    window of the encoder's feature map, ``(n, n_windows, d)``; ``feature_map(x)``
+    the encoder's feature sequence before pooling.
+
+    Parameters
+    ----------
+    scale : torch.nn.Module
+        Input scaling (:class:`Standardize` or ``nn.Identity()``).
+    encoder : torch.nn.Module
+        The encoder (a :class:`~sklearn_ecgmcg.nn.FeatureMapEncoder` for the local
+        and feature-map outputs).
+    head : torch.nn.Module
+        Projection head into the shared space.
+    local_head : torch.nn.Module or None, default=None
+        Projection head of the sub-beat windows.
+    frozen : bool, default=False
+        Keep the encoder's weights and batch-norm statistics fixed.
+    """
+
+    def __init__(self, scale, encoder, head, local_head=None, frozen=False):
+        super().__init__()
+        self.scale = scale
+        self.encoder = encoder
+        self.head = head
+        self.local_head = local_head
+        self.frozen = frozen
+        if frozen:
+            self.encoder.requires_grad_(False)
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen:  # a frozen encoder also keeps its batch-norm statistics
+            self.encoder.eval()
+        return self
+
+    def forward(self, x):
+        return self.head(self.encoder(self.scale(x)))
+
+    def feature_map(self, x):
+        return self.encoder.forward_features(self.scale(x))
+
+    def forward_local(self, x, bounds):
+        features = self.feature_map(x)
+        z = self.head(self.encoder.pool(features))
+        n_steps = features.shape[-1]
+        windows = []
+        for start, stop in bounds:
+            first = min(int(math.floor(start * n_steps)), n_steps - 1)
+            last = max(int(math.ceil(stop * n_steps)), first + 1)
+            windows.append(features[..., first:last].mean(dim=-1))
+        return z, self.local_head(torch.stack(windows, dim=1))
+
+
+class TowerFeatureMap(nn.Module):
+    """A tower's scaled feature map, as a module (for batched inference)."""
+
+    def __init__(self, tower):
+        super().__init__()
+        self.tower = tower
+
+    def forward(self, x):
+        return self.tower.feature_map(x)
+
+
+class AlignmentModule(nn.Module):
+    """Both towers and, optionally, a linear decoder from the unit ECG latent to the MCG.
+
+    ``forward(ecg, mcg)`` returns an :class:`~sklearn_ecgmcg.nn.AlignmentOutput`.
+
+    Parameters
+    ----------
+    ecg_tower, mcg_tower : ModalityTower
+    window_bounds : list of (float, float) or None, default=None
+        Sub-beat windows as fractions of the beat; None: no local embeddings.
+    decoder : torch.nn.Module or None, default=None
+        Maps the unit ECG latent times ``sqrt(d)`` to the flattened scaled MCG.
+    """
+
+    def __init__(self, ecg_tower, mcg_tower, window_bounds=None, decoder=None):
+        super().__init__()
+        self.ecg_tower = ecg_tower
+        self.mcg_tower = mcg_tower
+        self.decoder = decoder
+        self.window_bounds = window_bounds
+
+    def forward(self, ecg, mcg):
+        if self.window_bounds is None:
+            z_ecg, z_mcg = self.ecg_tower(ecg), self.mcg_tower(mcg)
+            local_ecg = local_mcg = None
+        else:
+            z_ecg, local_ecg = self.ecg_tower.forward_local(ecg, self.window_bounds)
+            z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
+        if self.decoder is None:
+            return AlignmentOutput(z_ecg, z_mcg, local_ecg, local_mcg)
+        # The decoder reads the unit latent that transform() returns (and so a
+        # LatentProjector in a pipeline), times sqrt(dim) so its inputs have about
+        # unit variance, and predicts the tower-scaled MCG.
+        reconstruction = self.decoder(F.normalize(z_ecg, dim=1) * math.sqrt(z_ecg.shape[1]))
+        target = self.mcg_tower.scale(mcg).flatten(1)
+        return AlignmentOutput(z_ecg, z_mcg, local_ecg, local_mcg, reconstruction, target)
+
+
+class TwoViewModule(nn.Module):
+    """Encodes two augmented views of each sample in one pass; returns their projections.
+
+    Parameters
+    ----------
+    encoder, head, augment : torch.nn.Module
+        Encoder, projection head, and the augmentation applied independently per view.
+    """
+
+    def __init__(self, encoder, head, augment):
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+        self.augment = augment
+
+    def forward(self, X):
+        views = torch.cat([self.augment(X), self.augment(X)])
+        return self.head(self.encoder(views)).chunk(2)
+
+
+class MaskedModelingModule(nn.Module):
+    """Hides random patches of the input and reconstructs the signal (MAE / ST-MEM style).
+
+    ``forward(X)`` returns ``(reconstruction, target, mask)``: the target is ``X``
+    standardised per sample and channel (MAE's normalised-pixel loss), so the loss
+    depends neither on units (mV, pT) nor favours large leads.
+
+    Parameters
+    ----------
+    encoder : FeatureMapEncoder
+    decoder : torch.nn.Module
+        ``decoder(features, embedding, n_times)`` -> ``(n, n_channels, n_times)``.
+    mask_ratio : float
+        Fraction of patches hidden.
+    patch_size : int
+        Samples per patch.
+    """
+
+    def __init__(self, encoder, decoder, mask_ratio, patch_size):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.mask_ratio = mask_ratio
+        self.patch_size = patch_size
+
+    def forward(self, X):
+        n, _, n_times = X.shape
+        n_patches = -(-n_times // self.patch_size)
+        hidden = torch.rand((n, 1, n_patches), device=X.device) < self.mask_ratio
+        mask = hidden.repeat_interleave(self.patch_size, dim=-1)[..., :n_times]
+        features = self.encoder.forward_features(X * ~mask)
+        embedding = self.encoder.pool(features)
+        mean = X.mean(dim=-1, keepdim=True)
+        std = X.std(dim=-1, keepdim=True, correction=0)
+        target = (X - mean) / (std + 1e-6 * std.mean() + torch.finfo(X.dtype).tiny)
+        return self.decoder(features, embedding, n_times), target, mask
