@@ -71,7 +71,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner
-from sklearn_ecgmcg.alignment import _channel_stats, _Standardize
+from sklearn_ecgmcg.alignment._inputs import channel_stats as _channel_stats
+from sklearn_ecgmcg.nn import Standardize
 from sklearn_ecgmcg.datasets import load_ptbxl, make_paired_beats, mcg_from_ecg
 from sklearn_ecgmcg.metrics import retrieval_report
 from sklearn_ecgmcg.nn import ProjectionHead, clip_loss, make_encoder
@@ -233,7 +234,7 @@ def plain_torch_fit(X, Y, args):
         encoder = make_encoder("resnet1d", signals.shape[1], signals.shape[2],
                                args.embedding_dim, ENCODER)
         head = ProjectionHead(args.embedding_dim, args.embedding_dim)
-        return nn.Sequential(_Standardize(mean, scale), encoder, head)
+        return nn.Sequential(Standardize(mean, scale), encoder, head)
 
     ecg_tower, mcg_tower = tower(X), tower(Y)
     params = list(ecg_tower.parameters()) + list(mcg_tower.parameters())

@@ -54,7 +54,7 @@ from sklearn_ecgmcg import ContrastivePretrainer
 from sklearn_ecgmcg.datasets import load_ptbxl
 from sklearn_ecgmcg.nn import ECGAugment, ProjectionHead, make_encoder, nt_xent_loss
 from sklearn_ecgmcg.preprocessing import BandpassFilter
-from sklearn_ecgmcg.pretraining import _TwoViewModule
+from sklearn_ecgmcg.nn import TwoViewModule
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -280,7 +280,7 @@ def run_speed(args):
 
     def time_plain(seed, epochs):
         torch.manual_seed(seed)
-        module = _TwoViewModule(
+        module = TwoViewModule(
             make_encoder(args.encoder, n_leads, n_times, args.embedding_dim),
             ProjectionHead(args.embedding_dim, args.embedding_dim),
             ECGAugment(),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ecgmcg import CrossModalAligner, LatentProjector, projection
-from sklearn_ecgmcg.alignment._aligner import _unit
+from sklearn_ecgmcg.alignment._inputs import unit_rows as _unit
 
 
 @pytest.mark.parametrize("decoder", ["linear", "mlp"])

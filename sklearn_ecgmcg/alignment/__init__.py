@@ -5,7 +5,7 @@
 as a pipeline step.
 """
 
-from ._aligner import DEFAULT_LOCAL_WINDOWS, CrossModalAligner
+from ._aligner import CrossModalAligner
 from ._latent_encoder import LatentEncoder
 
 __all__ = ["CrossModalAligner", "LatentEncoder"]

@@ -5,56 +5,31 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
-from sklearn.frozen import FrozenEstimator
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._base import CONTRASTIVE_CONSTRAINTS, TRAINING_CONSTRAINTS, BaseTorchEstimator
-from ..metrics import retrieval_accuracy
-from ..nn import (
-    ENCODER_PRESETS,
-    AlignmentModule,
-    CrossModalCriterion,
-    FeatureMapEncoder,
-    ModalityTower,
-    ProjectionHead,
-    Standardize,
-    make_encoder,
+from ..nn import ENCODER_PRESETS, AlignmentModule, CrossModalCriterion, make_encoder
+from ..nn._towers import build_tower, recalibrate_batch_norm
+from ..utils import check_amplitude, check_paired_signals
+from ._encoding import SharedLatentMixin
+from ._inputs import (
+    DEFAULT_LOCAL_WINDOWS,
+    as_mcg_signal,
+    channel_stats,
+    check_temperature_bounds,
+    fitted_pretrainer,
+    subject_codes,
+    window_fractions,
 )
-from ..nn._towers import TowerFeatureMap
-from ..pretraining import ContrastivePretrainer
-from ..utils import check_amplitude, check_paired_signals, check_signals
 
 __all__ = ["CrossModalAligner"]
 
-# Sub-beat windows of the local loss, in seconds relative to the R peak.
-DEFAULT_LOCAL_WINDOWS = {"P": (-0.20, -0.05), "QRS": (-0.05, 0.06), "ST-T": (0.06, 0.40)}
 
-
-def _channel_stats(signals):
-    """Per-channel mean and standard deviation over samples and time (std 0 -> 1)."""
-    mean = signals.mean(axis=(0, 2), dtype=np.float64)
-    scale = signals.std(axis=(0, 2), dtype=np.float64)
-    scale[~(scale > 0)] = 1.0
-    return mean, scale
-
-
-def _as_mcg_signal(y):
-    """A 1-D ``y`` is read as one value per sample: a one-sample, one-channel signal."""
-    if y is None:
-        raise ValueError(
-            "CrossModalAligner requires y to be passed, but the target y is None: "
-            "pass the paired MCG beats as y (fit(ecg, mcg))."
-        )
-    if not hasattr(y, "__len__") and not hasattr(y, "__array__"):
-        return y  # check_signals words the error
-    array = np.asarray(y)
-    return array[:, None] if array.ndim == 1 else y
-
-
-class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+class CrossModalAligner(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, SharedLatentMixin, BaseTorchEstimator
+):
     """Contrastive alignment of ECG and MCG beats into one shared latent (stage 2).
 
     Two towers, one per modality, each an encoder followed by a projection head,
@@ -356,7 +331,7 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         self : CrossModalAligner
         """
         X, y = check_paired_signals(
-            X, _as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
+            X, as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
         )
         check_amplitude(X, modality="ecg", name="X")
         check_amplitude(y, modality="mcg", name="y")
@@ -368,11 +343,12 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         X = self._validate_signals(X, reset=True)
         self.n_mcg_channels_, self.n_mcg_times_ = y.shape[1:]
         self._group_codes(groups, len(X))  # bad groups fail before the pretrainer fits
-        self._check_temperature()
+        if self.learn_temperature:
+            check_temperature_bounds(self.temperature, self.temperature_bounds)
         if self.local_weight > 0:
             self._window_bounds()
 
-        self.ecg_pretrainer_ = self._fitted_pretrainer(X, groups)
+        self.ecg_pretrainer_ = fitted_pretrainer(self.ecg_encoder, X, groups)
         pretrained = self.ecg_pretrainer_ is not None
         self.ecg_encoder_config_ = (
             self.ecg_pretrainer_.encoder_config_ if pretrained
@@ -382,14 +358,25 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
             "mcg_encoder", self.n_mcg_channels_, self.n_mcg_times_
         )
         self.ecg_mean_, self.ecg_scale_ = (
-            _channel_stats(X) if self.standardize and not pretrained else (None, None)
+            channel_stats(X) if self.standardize and not pretrained else (None, None)
         )
-        self.mcg_mean_, self.mcg_scale_ = _channel_stats(y) if self.standardize else (None, None)
+        self.mcg_mean_, self.mcg_scale_ = channel_stats(y) if self.standardize else (None, None)
         self._fit_net(X, y, groups)
         if self.max_epochs > 0:
             self._recalibrate_batch_norm(X, y)
-        self.temperature_ = float(self.net_.criterion_.temperature())
+        with torch.no_grad():
+            self.temperature_ = float(self.net_.criterion_.temperature())
         return self
+
+    def _group_codes(self, groups, n_samples):
+        """Subject codes when same-subject negatives are dropped, else None."""
+        if groups is None or self.same_subject_negatives:
+            return None
+        return subject_codes(groups, n_samples)
+
+    def _window_bounds(self):
+        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
+        return window_fractions(windows, self.tmin, self.sfreq, self.n_times_in_)
 
     def _encoder_config(self, name, n_channels, n_times):
         """Arguments of :func:`~sklearn_ecgmcg.nn.make_encoder` for a fresh tower."""
@@ -459,169 +446,33 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         super()._load_weights_state(state)
 
     def _recalibrate_batch_norm(self, X, y):
-        """Re-estimate batch-norm statistics of the trained towers ("precise BN").
+        """Re-estimate the trained towers' batch-norm statistics ("precise BN").
 
         The running averages lag behind weights that moved during the last epochs;
         with few batches per epoch the lag costs much retrieval accuracy at
-        inference. One pass without gradients over shuffled training batches (in
-        training mode, cumulative average) replaces them. A frozen encoder stays in
-        evaluation mode and keeps its statistics.
+        inference. One pass over the training batches, shuffled like training's,
+        replaces them.
         """
-        module = self.net_.module_.train()
-        norms = [
-            m for m in module.modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training
-        ]
-        if not norms:
-            return module.eval()
-        momenta = [norm.momentum for norm in norms]
-        for norm in norms:
-            norm.reset_running_stats()
-            norm.momentum = None
-        device = self.net_.device
+        module, device = self.net_.module_, self.net_.device
         batch_size = min(self.batch_size, len(X))
-        # Shuffled like the training batches, so batch statistics match training's.
         order = np.random.default_rng(0).permutation(len(X))
-        with torch.no_grad():
+
+        def training_batches():
             for start in range(0, len(X) - batch_size + 1, batch_size):
                 rows = np.sort(order[start : start + batch_size])
                 module.ecg_tower(torch.tensor(X[rows], device=device))
                 module.mcg_tower(torch.tensor(y[rows], device=device))
-        for norm, momentum in zip(norms, momenta):
-            norm.momentum = momentum
-        module.eval()
 
-    def _check_temperature(self):
-        if not self.learn_temperature:
-            return
-        bounds = self.temperature_bounds
-        if not (
-            len(bounds) == 2
-            and all(isinstance(b, Real) for b in bounds)
-            and 0 < bounds[0] < self.temperature < bounds[1]
-        ):
-            raise ValueError(
-                "With learn_temperature=True, temperature_bounds must be (T_min, T_max) "
-                f"with 0 < T_min < temperature < T_max; got temperature_bounds={bounds!r} "
-                f"and temperature={self.temperature!r}."
-            )
-
-    def _group_codes(self, groups, n_samples):
-        if groups is None or self.same_subject_negatives:
-            return None
-        groups = np.asarray(groups)
-        if groups.shape != (n_samples,):
-            raise ValueError(
-                f"groups must have shape ({n_samples},), one subject id per pair; "
-                f"got {groups.shape}."
-            )
-        subjects, codes = np.unique(groups, return_inverse=True)
-        if len(subjects) < 2:
-            raise ValueError(
-                "same_subject_negatives=False leaves no negatives when all pairs come from "
-                f"one subject (groups holds the single id {subjects[0]}): the loss would "
-                "be 0 and nothing learned. Pass pairs of at least 2 subjects, or "
-                "same_subject_negatives=True."
-            )
-        return codes.astype(np.int64)
-
-    def _window_bounds(self):
-        """Local windows as fractions ``(start, stop)`` of the beat window."""
-        duration = self.n_times_in_ / self.sfreq
-        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
-        bounds = []
-        for name, (start, stop) in windows.items():
-            first = max(0.0, (start - self.tmin) / duration)
-            last = min(1.0, (stop - self.tmin) / duration)
-            if not first < last:
-                raise ValueError(
-                    f"Local window {name!r} ({start}, {stop}) s lies outside the beat window "
-                    f"[{self.tmin}, {self.tmin + duration:.3f}] s (tmin={self.tmin}, "
-                    f"{self.n_times_in_} samples at sfreq={self.sfreq} Hz)."
-                )
-            bounds.append((first, last))
-        return bounds
-
-    def _fitted_pretrainer(self, X, groups):
-        """The fitted pretrainer that initialises the ECG tower, or None for a preset."""
-        pretrainer = self.ecg_encoder
-        if isinstance(pretrainer, str) or not hasattr(pretrainer, "fit"):
-            return None
-        if isinstance(pretrainer, FrozenEstimator):
-            pretrainer = pretrainer.estimator
-        if not isinstance(pretrainer, ContrastivePretrainer):
-            raise TypeError(
-                "ecg_encoder must be a preset name, an encoder factory, or a "
-                f"ContrastivePretrainer (optionally in a FrozenEstimator); got {pretrainer!r}."
-            )
-        if not hasattr(pretrainer, "net_"):
-            pretrainer = clone(pretrainer).fit(X, groups=groups)
-        expected = (pretrainer.n_channels_in_, pretrainer.n_times_in_)
-        if expected != (self.n_channels_in_, self.n_times_in_):
-            raise ValueError(
-                f"The pretrained ECG encoder was fitted on {expected[0]} channel(s) x "
-                f"{expected[1]} time samples, but X has {self.n_channels_in_} x "
-                f"{self.n_times_in_}."
-            )
-        return pretrainer
+        recalibrate_batch_norm(module, training_batches)
 
     def _tower(self, encoder, mean, scale, shape, frozen, window_bounds):
-        scaler = nn.Identity() if mean is None else Standardize(mean, scale)
-        with torch.no_grad():
-            was_training = encoder.training
-            out_dim = encoder.eval()(torch.zeros((2, *shape))).shape[-1]
-            encoder.train(was_training)
-        n_layers = 2 if self.projection_head == "mlp" else 1
-        head = ProjectionHead(out_dim, self.embedding_dim, n_layers=n_layers)
-        has_feature_map = isinstance(encoder, FeatureMapEncoder)
-        if self.latent == "temporal" and not has_feature_map:
-            raise TypeError(
-                'latent="temporal" needs encoders with forward_features() '
-                f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not. "
-                'Use a preset encoder or latent="pooled".'
-            )
-        if window_bounds is None:
-            return ModalityTower(scaler, encoder, head, None, frozen)
-        if not has_feature_map:
-            raise TypeError(
-                "local_weight > 0 needs encoders with forward_features() and pool() "
-                f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not."
-            )
-        if not getattr(encoder, "temporal_features", True):
-            raise ValueError(
-                f"local_weight > 0 needs a temporal feature map; {type(encoder).__name__} "
-                "(the \"mlp\" encoder) has none. Use a convolutional or transformer encoder, "
-                "or local_weight=0."
-            )
-        local_head = ProjectionHead(encoder.n_features, self.embedding_dim, n_layers=n_layers)
-        return ModalityTower(scaler, encoder, head, local_head, frozen)
+        return build_tower(
+            encoder, shape, self.embedding_dim, mean=mean, scale=scale,
+            head_layers=2 if self.projection_head == "mlp" else 1, frozen=frozen,
+            window_bounds=window_bounds, feature_map=self.latent == "temporal",
+        )
 
     # ------------------------------------------------------------ inference
-    def transform(self, X, y=None):
-        """Embed ECG (and MCG) beats into the shared latent.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
-            ECG beats shaped as at ``fit``.
-        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
-            MCG beats shaped as at ``fit``, paired with ``X``.
-
-        Returns
-        -------
-        z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised ECG latent; returned alone when ``y`` is None. With
-            ``latent="temporal"``, the feature map ``(n_samples, n_features, n_steps)``.
-        z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised MCG latent (or feature map), returned as ``(z_ecg, z_mcg)``
-            when ``y`` is given.
-        """
-        if y is None:
-            return self.encode(ecg=X)
-        check_is_fitted(self, "net_")
-        X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))
-        return self.encode(ecg=X), self.encode(mcg=y)
-
     def fit_transform(self, X, y, groups=None):
         """Fit, then return the ECG latent of ``X`` (not a pair, unlike ``PLSCanonical``).
 
@@ -637,107 +488,6 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         """
         return self.fit(X, y, groups=groups).transform(X)
 
-    def encode(self, ecg=None, mcg=None):
-        """ECG-only, MCG-only or fused latent.
-
-        Parameters
-        ----------
-        ecg : array-like of shape (n_samples, n_channels, n_times), default=None
-            ECG beats.
-        mcg : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
-            MCG beats.
-
-        Returns
-        -------
-        latent : ndarray of float32, shape (n_samples, embedding_dim)
-            The L2-normalised latent of the modality given; with both, the fused
-            latent: the normalised mean of the two unit latents. With
-            ``latent="temporal"``, the modality's feature map ``(n_samples,
-            n_features, n_steps)`` (one modality at a time: the two towers' feature
-            maps are different filters, so they are not averaged).
-        """
-        check_is_fitted(self, "net_")
-        if ecg is None and mcg is None:
-            raise ValueError("encode needs ecg, mcg or both; got neither.")
-        if self.latent == "temporal":
-            if ecg is not None and mcg is not None:
-                raise ValueError(
-                    'With latent="temporal", encode one modality at a time (ecg or mcg); '
-                    'the fused latent needs latent="pooled".'
-                )
-            if ecg is not None:
-                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower))
-            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower))
-        return self._pooled(ecg, mcg)
-
-    def _pooled(self, ecg=None, mcg=None):
-        latents = []
-        if ecg is not None:
-            latents.append(self._embed(ecg, self.net_.module_.ecg_tower))
-        if mcg is not None:
-            latents.append(self._embed_mcg(mcg, self.net_.module_.mcg_tower))
-        if len(latents) == 2 and len(latents[0]) != len(latents[1]):
-            raise ValueError(
-                "ecg and mcg must hold the same number of paired beats; got "
-                f"{len(latents[0])} and {len(latents[1])}."
-            )
-        if len(latents) == 1:
-            return _unit(latents[0])
-        # The normalised sum is the normalised mean, without stacking the two latents.
-        return _unit(_unit(latents[0]) + _unit(latents[1]))
-
-    def score(self, X, y):
-        """Top-1 ECG -> MCG retrieval accuracy on the given pairs.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_channels, n_times)
-            ECG beats (the queries).
-        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
-            Paired MCG beats (the gallery).
-
-        Returns
-        -------
-        accuracy : float
-            Fraction of ECG beats whose most similar MCG latent (cosine, pooled
-            latents whatever ``latent`` says) is their own pair; chance is
-            ``1 / n_samples``.
-        """
-        return retrieval_accuracy(*self.retrieval_latents(X, y), k=1)
-
-    def retrieval_latents(self, X, y):
-        """The pooled latents the loss compares, whatever ``latent`` says.
-
-        :meth:`score` and the retrieval scorers of :mod:`sklearn_ecgmcg.metrics`
-        (:func:`~sklearn_ecgmcg.metrics.make_retrieval_scorer`) use them.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_channels, n_times)
-            ECG beats.
-        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
-            Paired MCG beats.
-
-        Returns
-        -------
-        z_ecg, z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised ECG and MCG latents.
-        """
-        check_is_fitted(self, "net_")
-        X, y = check_paired_signals(X, _as_mcg_signal(y), names=("X", "y"))
-        return self._pooled(ecg=X), self._pooled(mcg=y)
-
-    def _embed_mcg(self, mcg, module):
-        mcg = check_signals(_as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)
-        shape = mcg.shape[1:]
-        if shape != (self.n_mcg_channels_, self.n_mcg_times_):
-            raise ValueError(
-                f"The MCG has {shape[0]} channel(s) x {shape[1]} time samples, but "
-                f"CrossModalAligner was fitted on {self.n_mcg_channels_} x "
-                f"{self.n_mcg_times_}."
-            )
-        return self._run_batched(mcg, module)
-
     @property
     def _n_features_out(self):
         return self.embedding_dim
@@ -747,14 +497,3 @@ class CrossModalAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseT
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-
-def _unit(z, block_rows=65536):
-    """Divide the rows of float32 ``z`` by their L2 norm, in place (``z`` is ours).
-
-    In blocks of rows: ``np.linalg.norm`` squares its whole input into a temporary.
-    """
-    for start in range(0, len(z), block_rows):
-        block = z[start : start + block_rows]
-        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-    return z

@@ -11,6 +11,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._criteria import AlignmentOutput
+from ._encoders import FeatureMapEncoder
+from ._heads import ProjectionHead
 
 __all__ = ["AlignmentModule", "MaskedModelingModule", "ModalityTower", "Standardize",
            "TwoViewModule"]
@@ -196,3 +198,64 @@ class MaskedModelingModule(nn.Module):
         std = X.std(dim=-1, keepdim=True, correction=0)
         target = (X - mean) / (std + 1e-6 * std.mean() + torch.finfo(X.dtype).tiny)
         return self.decoder(features, embedding, n_times), target, mask
+
+
+def build_tower(encoder, shape, embedding_dim, *, mean=None, scale=None, head_layers=2,
+                frozen=False, window_bounds=None, feature_map=False):
+    """A :class:`ModalityTower` around ``encoder`` for inputs of ``shape`` (channels, times).
+
+    ``mean``/``scale`` (None: no scaling) standardise the input; ``head_layers`` is the
+    projection heads' depth; ``window_bounds`` adds a local head; ``feature_map`` says
+    the encoder's feature map is read (``latent="temporal"``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the encoder lacks the feature map these options need.
+    """
+    scaler = nn.Identity() if mean is None else Standardize(mean, scale)
+    with torch.no_grad():
+        was_training = encoder.training
+        out_dim = encoder.eval()(torch.zeros((2, *shape))).shape[-1]
+        encoder.train(was_training)
+    head = ProjectionHead(out_dim, embedding_dim, n_layers=head_layers)
+    needs = "local_weight > 0" if window_bounds is not None else 'latent="temporal"'
+    if (feature_map or window_bounds is not None) and not isinstance(encoder, FeatureMapEncoder):
+        raise TypeError(
+            f"{needs} needs encoders with forward_features() and pool() "
+            f"(sklearn_ecgmcg.nn.FeatureMapEncoder); {type(encoder).__name__} has not. "
+            'Use a preset encoder (or latent="pooled", local_weight=0).'
+        )
+    if window_bounds is None:
+        return ModalityTower(scaler, encoder, head, None, frozen)
+    if not getattr(encoder, "temporal_features", True):
+        raise ValueError(
+            f"local_weight > 0 needs a temporal feature map; {type(encoder).__name__} "
+            '(the "mlp" encoder) has none. Use a convolutional or transformer encoder, '
+            "or local_weight=0."
+        )
+    local_head = ProjectionHead(encoder.n_features, embedding_dim, n_layers=head_layers)
+    return ModalityTower(scaler, encoder, head, local_head, frozen)
+
+
+def recalibrate_batch_norm(module, run_batches):
+    """Replace the running statistics of ``module``'s training batch norms by exact ones.
+
+    The statistics are reset and re-estimated as a cumulative average while
+    ``run_batches()`` runs forward passes without gradients in training mode; a batch
+    norm kept in evaluation mode (a frozen encoder) keeps its statistics. ``module``
+    is left in evaluation mode.
+    """
+    module.train()
+    norms = [m for m in module.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training]
+    momenta = [norm.momentum for norm in norms]
+    if norms:
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None
+        with torch.no_grad():
+            run_batches()
+        for norm, momentum in zip(norms, momenta):
+            norm.momentum = momentum
+    return module.eval()

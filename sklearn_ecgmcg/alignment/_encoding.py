@@ -1,0 +1,146 @@
+"""Inference from the two fitted towers: ECG, MCG or fused latents, and retrieval."""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..metrics import retrieval_accuracy
+from ..nn._towers import TowerFeatureMap
+from ..utils import check_paired_signals, check_signals
+from ._inputs import as_mcg_signal, unit_rows
+
+__all__ = ["SharedLatentMixin"]
+
+
+class SharedLatentMixin:
+    """The shared-latent half of :class:`~sklearn_ecgmcg.CrossModalAligner`.
+
+    Needs the fitted ``net_.module_`` with ``ecg_tower`` and ``mcg_tower``, the
+    fitted input shapes and the ``latent`` parameter; provides ``transform``,
+    ``encode``, ``score`` and ``retrieval_latents``.
+    """
+
+    def transform(self, X, y=None):
+        """Embed ECG (and MCG) beats into the shared latent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+            ECG beats shaped as at ``fit``.
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
+            MCG beats shaped as at ``fit``, paired with ``X``.
+
+        Returns
+        -------
+        z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised ECG latent; returned alone when ``y`` is None. With
+            ``latent="temporal"``, the feature map ``(n_samples, n_features, n_steps)``.
+        z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised MCG latent (or feature map), returned as ``(z_ecg, z_mcg)``
+            when ``y`` is given.
+        """
+        if y is None:
+            return self.encode(ecg=X)
+        check_is_fitted(self, "net_")
+        X, y = check_paired_signals(X, as_mcg_signal(y), names=("X", "y"))
+        return self.encode(ecg=X), self.encode(mcg=y)
+
+    def encode(self, ecg=None, mcg=None):
+        """ECG-only, MCG-only or fused latent.
+
+        Parameters
+        ----------
+        ecg : array-like of shape (n_samples, n_channels, n_times), default=None
+            ECG beats.
+        mcg : array-like of shape (n_samples, n_mcg_channels, n_mcg_times), default=None
+            MCG beats.
+
+        Returns
+        -------
+        latent : ndarray of float32, shape (n_samples, embedding_dim)
+            The L2-normalised latent of the modality given; with both, the fused
+            latent: the normalised mean of the two unit latents. With
+            ``latent="temporal"``, the modality's feature map ``(n_samples,
+            n_features, n_steps)`` (one modality at a time: the two towers' feature
+            maps are different filters, so they are not averaged).
+        """
+        check_is_fitted(self, "net_")
+        if ecg is None and mcg is None:
+            raise ValueError("encode needs ecg, mcg or both; got neither.")
+        if self.latent == "temporal":
+            if ecg is not None and mcg is not None:
+                raise ValueError(
+                    'With latent="temporal", encode one modality at a time (ecg or mcg); '
+                    'the fused latent needs latent="pooled".'
+                )
+            if ecg is not None:
+                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower))
+            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower))
+        return self._pooled(ecg, mcg)
+
+    def _pooled(self, ecg=None, mcg=None):
+        latents = []
+        if ecg is not None:
+            latents.append(self._embed(ecg, self.net_.module_.ecg_tower))
+        if mcg is not None:
+            latents.append(self._embed_mcg(mcg, self.net_.module_.mcg_tower))
+        if len(latents) == 2 and len(latents[0]) != len(latents[1]):
+            raise ValueError(
+                "ecg and mcg must hold the same number of paired beats; got "
+                f"{len(latents[0])} and {len(latents[1])}."
+            )
+        if len(latents) == 1:
+            return unit_rows(latents[0])
+        # The normalised sum is the normalised mean, without stacking the two latents.
+        return unit_rows(unit_rows(latents[0]) + unit_rows(latents[1]))
+
+    def score(self, X, y):
+        """Top-1 ECG -> MCG retrieval accuracy on the given pairs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times)
+            ECG beats (the queries).
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
+            Paired MCG beats (the gallery).
+
+        Returns
+        -------
+        accuracy : float
+            Fraction of ECG beats whose most similar MCG latent (cosine, pooled
+            latents whatever ``latent`` says) is their own pair; chance is
+            ``1 / n_samples``.
+        """
+        return retrieval_accuracy(*self.retrieval_latents(X, y), k=1)
+
+    def retrieval_latents(self, X, y):
+        """The pooled latents the loss compares, whatever ``latent`` says.
+
+        :meth:`score` and the retrieval scorers of :mod:`sklearn_ecgmcg.metrics`
+        (:func:`~sklearn_ecgmcg.metrics.make_retrieval_scorer`) use them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_times)
+            ECG beats.
+        y : array-like of shape (n_samples, n_mcg_channels, n_mcg_times)
+            Paired MCG beats.
+
+        Returns
+        -------
+        z_ecg, z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
+            L2-normalised ECG and MCG latents.
+        """
+        check_is_fitted(self, "net_")
+        X, y = check_paired_signals(X, as_mcg_signal(y), names=("X", "y"))
+        return self._pooled(ecg=X), self._pooled(mcg=y)
+
+    def _embed_mcg(self, mcg, module):
+        mcg = check_signals(as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)
+        shape = mcg.shape[1:]
+        if shape != (self.n_mcg_channels_, self.n_mcg_times_):
+            raise ValueError(
+                f"The MCG has {shape[0]} channel(s) x {shape[1]} time samples, but "
+                f"CrossModalAligner was fitted on {self.n_mcg_channels_} x "
+                f"{self.n_mcg_times_}."
+            )
+        return self._run_batched(mcg, module)
