@@ -8,7 +8,11 @@ from torch.nn import functional as F
 
 from sklearn_ecgmcg.nn import (
     ENCODER_PRESETS,
+    AlignmentOutput,
+    CrossModalCriterion,
     ECGAugment,
+    Encoder,
+    FeatureMapEncoder,
     ProjectionHead,
     ReconstructionDecoder,
     amplitude_scale,
@@ -18,6 +22,7 @@ from sklearn_ecgmcg.nn import (
     group_contrastive_loss,
     info_nce_loss,
     lead_dropout,
+    local_clip_loss,
     make_encoder,
     masked_reconstruction_loss,
     nt_xent_loss,
@@ -247,3 +252,55 @@ def test_f_linear_interpolation_agrees_with_crop_at_full_ratio():
     x = torch.randn(2, 3, 17)
     out = random_crop_resize(x, min_ratio=1.0)
     torch.testing.assert_close(out, F.interpolate(x, size=17, mode="linear", align_corners=True))
+
+
+# ------------------------------------------------- encoder contract, criteria
+@pytest.mark.parametrize("name", sorted(ENCODER_PRESETS))
+def test_presets_state_the_encoder_contract(name):
+    encoder = make_encoder(name, 3, 40, 5, SMALL[name])
+    assert isinstance(encoder, Encoder) and isinstance(encoder, FeatureMapEncoder)
+    x = torch.randn(2, 3, 40)
+    features = encoder.eval().forward_features(x)
+    assert features.shape[:2] == (2, encoder.n_features)
+    torch.testing.assert_close(encoder.pool(features), encoder(x))
+    assert encoder.temporal_features == (name != "mlp")
+
+
+def test_feature_map_protocol_and_abstract_base():
+    assert not isinstance(torch.nn.Linear(3, 4), FeatureMapEncoder)
+    with pytest.raises(TypeError, match="abstract"):
+        Encoder(3, 40, 5)
+
+
+def test_make_encoder_names_unknown_preset_parameters():
+    with pytest.raises(TypeError, match=r"has no parameter\(s\) \['depth'\].*'width'"):
+        make_encoder("resnet1d", 3, 40, 5, {"depth": 2})
+
+
+def test_cross_modal_criterion_holds_the_temperature():
+    torch.manual_seed(0)
+    z_ecg, z_mcg = torch.randn(6, 4), torch.randn(6, 4)
+    output = AlignmentOutput(z_ecg, z_mcg)
+    fixed = CrossModalCriterion(0.2)
+    assert fixed.temperature() == 0.2 and not list(fixed.parameters())
+    torch.testing.assert_close(fixed(output), clip_loss(z_ecg, z_mcg, 0.2))
+    learnt = CrossModalCriterion(0.2, learn_temperature=True, bounds=(0.05, 1.0))
+    torch.testing.assert_close(learnt.temperature(), torch.tensor(0.2))
+    torch.testing.assert_close(learnt(output), clip_loss(z_ecg, z_mcg, 0.2))
+    with torch.no_grad():
+        learnt.temperature_logit.fill_(50.0)
+    assert 0.05 < float(learnt.temperature()) <= 1.0
+
+
+def test_cross_modal_criterion_groups_and_extra_terms():
+    torch.manual_seed(1)
+    z_ecg, z_mcg = torch.randn(6, 4), torch.randn(6, 4)
+    local = torch.randn(6, 3, 4), torch.randn(6, 3, 4)
+    decoded, target = torch.randn(6, 10), torch.randn(6, 10)
+    output = AlignmentOutput(z_ecg, z_mcg, *local, decoded, target)
+    criterion = CrossModalCriterion(0.1, local_weight=0.5, reconstruction_weight=2.0)
+    expected = (clip_loss(z_ecg, z_mcg, 0.1) + 0.5 * local_clip_loss(*local, 0.1)
+                + 2.0 * F.mse_loss(decoded, target))
+    torch.testing.assert_close(criterion(output, torch.arange(6)), expected)
+    groups = torch.tensor([0, 0, 0, 1, 1, 1])
+    assert not torch.isclose(criterion(output, groups), expected)
