@@ -129,6 +129,16 @@ def _flat(X):
     return X.reshape(len(X), -1)
 
 
+def _virtual_mcg_scores(measured, predicted, sim):
+    """R² and the field-map angle errors at the R and T peaks."""
+    angles = {
+        f"angle_{peak[0]}": field_map_angle_error(measured, predicted, sim.sensor_positions,
+                                                   latency=peak, sfreq=sim.sfreq)
+        for peak in ("r_peak", "t_peak")
+    }
+    return {"r2": virtual_mcg_r2(measured, predicted), **angles}
+
+
 def _stage2_and_3(pretrainer, device, random_state, verbose, log):
     """Align ECG and MCG on simulated pairs; retrieval, virtual MCG and diagnosis on held-out subjects."""
     sim = make_paired_beats(n_subjects=40, beats_per_subject=30, conditions=CONDITIONS,
@@ -173,15 +183,10 @@ def _stage2_and_3(pretrainer, device, random_state, verbose, log):
     virtual = pipe.predict(ecg[test])
     ridge = RidgeCV(alphas=np.logspace(-1, 5, 7)).fit(_flat(ecg[train]), _flat(mcg[train]))
     ridge_virtual = ridge.predict(_flat(ecg[test])).reshape(virtual.shape)
-    virtual_mcg = {}
-    for name, pred in [("pipeline", virtual), ("ridge on flattened ECG", ridge_virtual)]:
-        virtual_mcg[name] = {
-            "r2": virtual_mcg_r2(mcg[test], pred),
-            "angle_r": field_map_angle_error(mcg[test], pred, sim.sensor_positions,
-                                             latency="r_peak", sfreq=sim.sfreq),
-            "angle_t": field_map_angle_error(mcg[test], pred, sim.sensor_positions,
-                                             latency="t_peak", sfreq=sim.sfreq),
-        }
+    virtual_mcg = {
+        name: _virtual_mcg_scores(mcg[test], pred, sim)
+        for name, pred in [("pipeline", virtual), ("ridge on flattened ECG", ridge_virtual)]
+    }
 
     diagnosis = {}
     z_train = aligner.transform(pipe.named_steps["lowpass"].transform(ecg[train]))

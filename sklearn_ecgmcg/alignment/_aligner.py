@@ -393,11 +393,17 @@ class CrossModalAligner(
         window_bounds = self._window_bounds() if self.local_weight > 0 else None
         ecg_encoder = self._ecg_encoder_module()
         mcg_encoder = make_encoder(**self.mcg_encoder_config_)
-        ecg_tower = self._tower(ecg_encoder, self.ecg_mean_, self.ecg_scale_,
-                                (self.n_channels_in_, self.n_times_in_), self.freeze_ecg,
-                                window_bounds)
-        mcg_tower = self._tower(mcg_encoder, self.mcg_mean_, self.mcg_scale_,
-                                (self.n_mcg_channels_, self.n_mcg_times_), False, window_bounds)
+        towers = {
+            "head_layers": 2 if self.projection_head == "mlp" else 1,
+            "window_bounds": window_bounds,
+            "feature_map": self.latent == "temporal",
+        }
+        ecg_tower = build_tower(ecg_encoder, (self.n_channels_in_, self.n_times_in_),
+                                self.embedding_dim, mean=self.ecg_mean_, scale=self.ecg_scale_,
+                                frozen=self.freeze_ecg, **towers)
+        mcg_tower = build_tower(mcg_encoder, (self.n_mcg_channels_, self.n_mcg_times_),
+                                self.embedding_dim, mean=self.mcg_mean_, scale=self.mcg_scale_,
+                                **towers)
         decoder = None
         if self.reconstruction_weight > 0:
             decoder = nn.Linear(self.embedding_dim, self.n_mcg_channels_ * self.n_mcg_times_)
@@ -464,13 +470,6 @@ class CrossModalAligner(
                 module.mcg_tower(torch.tensor(y[rows], device=device))
 
         recalibrate_batch_norm(module, training_batches)
-
-    def _tower(self, encoder, mean, scale, shape, frozen, window_bounds):
-        return build_tower(
-            encoder, shape, self.embedding_dim, mean=mean, scale=scale,
-            head_layers=2 if self.projection_head == "mlp" else 1, frozen=frozen,
-            window_bounds=window_bounds, feature_map=self.latent == "temporal",
-        )
 
     # ------------------------------------------------------------ inference
     def fit_transform(self, X, y, groups=None):
