@@ -32,6 +32,7 @@ from ._heads import ProjectionHead, ReconstructionDecoder
 from ._losses import (
     CLIPLoss,
     NTXentLoss,
+    TemperatureLoss,
     clip_loss,
     group_contrastive_loss,
     info_nce_loss,
@@ -73,6 +74,7 @@ __all__ = [
     "ReconstructionDecoder",
     "CLIPLoss",
     "NTXentLoss",
+    "TemperatureLoss",
     "clip_loss",
     "group_contrastive_loss",
     "info_nce_loss",

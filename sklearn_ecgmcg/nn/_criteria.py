@@ -15,11 +15,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._losses import (
+    NTXentLoss,
+    TemperatureLoss,
     clip_loss,
     group_contrastive_loss,
     local_clip_loss,
     masked_reconstruction_loss,
-    nt_xent_loss,
 )
 
 __all__ = [
@@ -31,8 +32,8 @@ __all__ = [
 ]
 
 
-class TwoViewCriterion(nn.Module):
-    """NT-Xent (SimCLR) over two views ``y_pred = (z1, z2)``; ``y_true`` is unused.
+class TwoViewCriterion(NTXentLoss):
+    """:class:`NTXentLoss` (SimCLR) over two views ``y_pred = (z1, z2)``; ``y_true`` unused.
 
     Parameters
     ----------
@@ -40,15 +41,11 @@ class TwoViewCriterion(nn.Module):
         Softmax temperature (> 0).
     """
 
-    def __init__(self, temperature=0.1):
-        super().__init__()
-        self.temperature = temperature
-
     def forward(self, y_pred, y_true=None):
-        return nt_xent_loss(*y_pred, temperature=self.temperature)
+        return super().forward(*y_pred)
 
 
-class PatientContrastiveCriterion(nn.Module):
+class PatientContrastiveCriterion(TemperatureLoss):
     """Group-contrastive (CLOCS) loss over both views; ``y_true`` holds the patient codes.
 
     Parameters
@@ -56,10 +53,6 @@ class PatientContrastiveCriterion(nn.Module):
     temperature : float, default=0.1
         Softmax temperature (> 0).
     """
-
-    def __init__(self, temperature=0.1):
-        super().__init__()
-        self.temperature = temperature
 
     def forward(self, y_pred, y_true):
         groups = torch.cat([y_true, y_true])

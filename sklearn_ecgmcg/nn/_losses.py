@@ -17,6 +17,7 @@ __all__ = [
     "masked_reconstruction_loss",
     "NTXentLoss",
     "CLIPLoss",
+    "TemperatureLoss",
 ]
 
 
@@ -167,23 +168,23 @@ def masked_reconstruction_loss(reconstruction, target, mask):
     return squared.sum() / mask.sum().clamp_min(1.0)
 
 
-class NTXentLoss(nn.Module):
-    """Module form of :func:`nt_xent_loss`; ``forward(z1, z2)``."""
+class TemperatureLoss(nn.Module):
+    """Base of the loss modules with a softmax ``temperature`` (> 0), default 0.1."""
 
     def __init__(self, temperature=0.1):
         super().__init__()
         self.temperature = temperature
+
+
+class NTXentLoss(TemperatureLoss):
+    """Module form of :func:`nt_xent_loss`; ``forward(z1, z2)``."""
 
     def forward(self, z1, z2):
         return nt_xent_loss(z1, z2, self.temperature)
 
 
-class CLIPLoss(nn.Module):
+class CLIPLoss(TemperatureLoss):
     """Module form of :func:`clip_loss`; ``forward(z_a, z_b)``."""
-
-    def __init__(self, temperature=0.1):
-        super().__init__()
-        self.temperature = temperature
 
     def forward(self, z_a, z_b):
         return clip_loss(z_a, z_b, self.temperature)
