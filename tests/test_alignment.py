@@ -15,8 +15,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
 from sklearn_ecgmcg.metrics import make_retrieval_scorer, retrieval_accuracy
 from sklearn_ecgmcg.nn import clip_loss, info_nce_loss, local_clip_loss
+from _settings import TINY as _TINY
 
-TINY = {"width": 4, "blocks": (1, 1)}
+TINY = {**_TINY, "blocks": (1, 1)}  # two blocks: the learning tests need them
 SMALL = {"width": 8, "blocks": (1, 1)}
 N_TIMES = 64
 

@@ -47,9 +47,9 @@ from sklearn_ecgmcg.preprocessing import (
     segment_beats,
 )
 from sklearn_ecgmcg.utils import UnitsWarning
+from _settings import TINY
 
 SFREQ = 250.0
-TINY = {"width": 4, "blocks": (1,)}
 TORCH = {"max_epochs": 1, "batch_size": 16, "device": "cpu"}
 LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 

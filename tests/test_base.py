@@ -12,10 +12,11 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from _settings import FAST
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-FAST = {"batch_size": 8, "device": "cpu", "random_state": 0, "max_epochs": 1}
+FAST = {**FAST, "max_epochs": 1}
 
 
 @pytest.fixture(scope="module")

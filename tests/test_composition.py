@@ -28,10 +28,10 @@ from sklearn_ecgmcg.metrics import (
 from sklearn_ecgmcg.preprocessing import BandpassFilter
 from sklearn_ecgmcg.pretraining import ContrastivePretrainer
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
+from _settings import FAST, TINY
 
 SFREQ = 100.0
-TINY = {"width": 4, "blocks": (1,)}
-FAST = {"batch_size": 16, "device": "cpu", "random_state": 0}
+FAST = {**FAST, "batch_size": 16}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -29,10 +29,9 @@ from sklearn_ecgmcg import (
 )
 from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BeatSegmenter
+from _settings import FAST, TINY
 
 SFREQ = 100.0
-TINY = {"width": 4, "blocks": (1,)}
-FAST = {"batch_size": 8, "device": "cpu", "random_state": 0}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

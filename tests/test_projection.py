@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
+from _settings import TINY
 
 FAST_MLP = {
     "decoder": "mlp", "hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3,
@@ -194,7 +195,6 @@ def test_impossible_parameters_are_rejected():
 
 
 # ----------------------------------------------------------------- LatentEncoder
-TINY = {"width": 4, "blocks": (1,)}
 
 
 @pytest.fixture(scope="module")

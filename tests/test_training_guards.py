@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from _settings import TINY as _TINY
 
-TINY = {"width": 4, "blocks": (1, 1)}
+TINY = {**_TINY, "blocks": (1, 1)}
 COMMON = {"max_epochs": 2, "device": "cpu", "random_state": 0}
 
 
