@@ -289,6 +289,7 @@ def test_reconstruction_decoder_reads_the_transform_latent(pairs, fitted):
     assert aligner.loss_curve_[0] > fitted.loss_curve_[0]
 
 
+@pytest.mark.slow
 def test_reconstruction_loss_makes_the_latent_carry_the_mcg():
     """A ridge readout of the ECG latent predicts held-out MCG better with the loss."""
     (ecg, mcg), (ecg_test, mcg_test) = make_pairs(128, seed=0), make_pairs(64, seed=1)

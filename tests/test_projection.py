@@ -54,7 +54,7 @@ def time_shared_signals(n_samples=60, n_latent=3, n_channels=7, n_times=30, seed
     return Z, 5.0 * (np.einsum("ck,nkt->nct", channel_map, Z) + mean_beat)
 
 
-@pytest.mark.parametrize("decoder", ["linear", "mlp"])
+@pytest.mark.parametrize("decoder", ["linear", pytest.param("mlp", marks=pytest.mark.slow)])
 def test_time_resolved_latents_are_decoded_with_one_map_for_all_time_steps(decoder):
     Z, mcg = time_shared_signals()
     projector = LatentProjector(decoder=decoder, max_epochs=200, lr=1e-2, random_state=0)
