@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_ecgmcg.datasets import make_paired_beats
-from sklearn_ecgmcg.metrics import find_rt_peaks
+from sklearn_ecgmcg.preprocessing import find_rt_peaks
 from sklearn_ecgmcg.plotting import plot_butterfly, plot_ecg_12lead, plot_field_map
 
 data = make_paired_beats(n_subjects=4, beats_per_subject=10, noise="shielded", random_state=0)

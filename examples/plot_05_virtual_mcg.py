@@ -32,14 +32,9 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_ecgmcg import CrossModalAligner, LatentProjector
 from sklearn_ecgmcg.datasets import make_paired_beats
-from sklearn_ecgmcg.metrics import (
-    channel_correlation,
-    field_map_angle_error,
-    find_rt_peaks,
-    virtual_mcg_r2,
-)
+from sklearn_ecgmcg.metrics import channel_correlation, field_map_angle_error, virtual_mcg_r2
 from sklearn_ecgmcg.plotting import plot_field_map, plot_virtual_mcg
-from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector
+from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector, find_rt_peaks
 
 data = make_paired_beats(n_subjects=40, beats_per_subject=8, sfreq=125, random_state=0)
 ecg = data.ecg

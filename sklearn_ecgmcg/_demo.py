@@ -333,7 +333,7 @@ def _figures(pretrainer, fi):
     import matplotlib.pyplot as plt
 
     from . import plotting
-    from .metrics import find_rt_peaks
+    from .preprocessing import find_rt_peaks
 
     sim, test = fi["sim"], fi["test"]
     beat = test[0]

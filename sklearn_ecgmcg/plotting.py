@@ -16,7 +16,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .metrics import field_map_poles, find_rt_peaks, retrieval_accuracy
+from .metrics import field_map_poles, retrieval_accuracy
+from .preprocessing import find_rt_peaks
 from .utils import check_positive_int, check_sfreq, check_signals
 
 __all__ = [
@@ -235,7 +236,7 @@ def plot_field_map(
         ``sensor_positions`` of :func:`~sklearn_ecgmcg.datasets.make_paired_beats`.
     latency : None, {"r_peak", "t_peak"} or float, default=None
         For a beat: the time in seconds (needs ``times`` or ``sfreq``), or the R
-        or T peak found by :func:`~sklearn_ecgmcg.metrics.find_rt_peaks`
+        or T peak found by :func:`~sklearn_ecgmcg.preprocessing.find_rt_peaks`
         (``"t_peak"`` needs ``times`` or ``sfreq``). ``None`` takes the R peak.
         Ignored for a map.
     times : array-like of shape (n_times,), default=None

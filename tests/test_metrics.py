@@ -477,6 +477,29 @@ def test_retrieval_scorer_transforms_x_through_pipeline(paired):
         scorer(NoPairs().fit(ecg, mcg), ecg, mcg)
 
 
+def test_retrieval_scorer_prefers_retrieval_latents(paired):
+    """The scorer's protocol: retrieval_latents(X, y) where an estimator has it."""
+    ecg, mcg, _ = paired
+
+    class PooledForRetrieval(FakeAligner):
+        def transform(self, X, y=None):  # time-resolved, as latent="temporal"
+            return np.asarray(X)[..., None] if y is None else (X, y)
+
+        def retrieval_latents(self, X, y):
+            return FakeAligner.transform(self, X, y)
+
+    aligner = PooledForRetrieval().fit(ecg, mcg)
+    scorer = make_retrieval_scorer()
+    assert scorer(aligner, ecg, mcg) == scorer(FakeAligner().fit(ecg, mcg), ecg, mcg)
+
+
+def test_find_rt_peaks_lives_in_preprocessing_and_stays_importable_from_metrics():
+    import sklearn_ecgmcg.metrics
+    import sklearn_ecgmcg.preprocessing
+
+    assert sklearn_ecgmcg.metrics.find_rt_peaks is sklearn_ecgmcg.preprocessing.find_rt_peaks
+
+
 def test_retrieval_scorer_in_cross_validate_and_grid_search(paired):
     ecg, mcg, groups = paired
     cv = GroupKFold(n_splits=3)

@@ -1,7 +1,15 @@
-"""Preprocessing transformers for ECG and MCG signals."""
+"""Preprocessing transformers for ECG and MCG signals, and peak finding in beats."""
 
 from ._baseline import BaselineCorrector
 from ._filter import BandpassFilter
+from ._peaks import find_rt_peaks
 from ._segment import BeatSegmenter, detect_r_peaks, segment_beats
 
-__all__ = ["BandpassFilter", "BaselineCorrector", "BeatSegmenter", "detect_r_peaks", "segment_beats"]
+__all__ = [
+    "BandpassFilter",
+    "BaselineCorrector",
+    "BeatSegmenter",
+    "detect_r_peaks",
+    "find_rt_peaks",
+    "segment_beats",
+]
