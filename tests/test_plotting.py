@@ -237,7 +237,7 @@ def test_ecg_12lead_places_each_lead_in_the_printed_layout():
     ecg = rng.standard_normal((12, 500)) * 0.2  # a 2 s beat-length record
     fig = plot_ecg_12lead(ecg, SFREQ)
     assert len(fig.axes) == 12
-    for row, leads in enumerate(plotting.LEAD_GRID):
+    for row, leads in enumerate(plotting._common.LEAD_GRID):
         for col, lead in enumerate(leads):
             spec = _panel(fig, lead).get_subplotspec()
             assert (spec.rowspan.start, spec.colspan.start) == (row, col)
