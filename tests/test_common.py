@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ecgmcg.utils._test_common import estimator_instances, expected_failed_checks
+from _estimator_checks import estimator_instances, expected_failed_checks
 
 
 @parametrize_with_checks(estimator_instances(), expected_failed_checks=expected_failed_checks)

@@ -1,10 +1,13 @@
 """The package's import graph: lower layers never import higher ones, and no cycles.
 
 Layers (DESIGN.md): utils, nn < datasets, preprocessing, metrics < estimators
-< plotting, persistence, demo, cli. Read from the source's import statements.
+< plotting, persistence, demo, cli. Read from the source's import statements, and
+checked at run time on what ``import sklearn_ecgmcg`` actually loads.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,32 @@ def test_no_import_cycle():
         if module not in state:
             visit(module, [module])
 
+
+
+def test_import_loads_no_higher_layer_from_a_lower_one():
+    """``python -X importtime -c "import sklearn_ecgmcg"``: what each module pulls in.
+
+    importtime lists a module after the modules its import loaded, one level deeper.
+    No module of ``utils`` or ``metrics`` (or any layer) may load an estimator module
+    (or any higher layer) while it is being imported.
+    """
+    lines = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sklearn_ecgmcg"],
+        capture_output=True, text=True, check=True,
+    ).stderr.splitlines()
+    loaded = []  # (depth, module) in importtime's order
+    for line in lines:
+        if line.startswith("import time:") and "|" in line:
+            field = line.rsplit("|", 1)[1]
+            name = field.strip()
+            if name.startswith("sklearn_ecgmcg"):
+                loaded.append((len(field) - len(field.lstrip()), name))
+    assert any(name == "sklearn_ecgmcg.alignment" for _, name in loaded)
+    for i, (depth, name) in enumerate(loaded):
+        children = []
+        for child_depth, child in reversed(loaded[:i]):
+            if child_depth <= depth:
+                break
+            children.append(child)
+        upward = sorted(c for c in children if _layer(c) > _layer(name))
+        assert not upward, f"importing {name} loaded higher layers: {upward}"
