@@ -9,7 +9,8 @@ import pytest
 from scipy.linalg import subspace_angles
 from scipy.optimize import least_squares
 
-from sklearn_ecgmcg.datasets import _forward, make_paired_beats
+from sklearn_ecgmcg.datasets import make_paired_beats
+from sklearn_ecgmcg.datasets._physics import _forward
 
 CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "ischemia"]
 

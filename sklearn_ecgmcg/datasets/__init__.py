@@ -1,7 +1,7 @@
 """Datasets: real ECG loaders and the paired ECG + MCG simulator."""
 
 from ._fetch import fetch_ptbxl, get_data_home
-from ._forward import mcg_sensor_positions
+from ._physics._forward import mcg_sensor_positions
 from ._ptbdb import load_ptbdb
 from ._ptbxl import load_ptbxl
 from ._sample import load_sample_ecg

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from ..utils import check_amplitude, check_positive_int, check_sfreq, check_signals
-from . import _dipole, _forward, _noise
+from ._physics import _dipole, _forward, _noise
 
 __all__ = ["make_paired_beats", "simulate_paired_recordings", "mcg_from_ecg"]
 
