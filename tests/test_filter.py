@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import signal
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -122,13 +123,29 @@ def test_out_of_range_parameters_are_rejected(params):
         BandpassFilter(**{"sfreq": SFREQ, **params}).fit(np.zeros((1, 1000)))
 
 
-def test_too_short_records_say_what_to_change():
-    short = np.zeros((2, 27))
-    with pytest.raises(ValueError, match="27 time samples, but this filter .* needs at least 28.*lower `order`"):
-        BandpassFilter(sfreq=SFREQ).transform(short)
-    assert BandpassFilter(sfreq=SFREQ).transform(np.zeros((2, 28))).shape == (2, 28)
+@pytest.mark.parametrize("n_times", [1, 2, 10, 27])
+def test_records_shorter_than_the_padding_are_padded_less_and_warn(n_times, rng):
+    short = rng.normal(size=(2, 3, n_times))
+    filt = BandpassFilter(sfreq=SFREQ)
+    with pytest.warns(
+        UserWarning,
+        match=f"{n_times} time samples, fewer than the 28 this filter .* padded with "
+        f"{n_times - 1} samples.*lower `order`",
+    ):
+        out = filt.transform(short)
+    expected = signal.sosfiltfilt(filt.fit(short).sos_, short, axis=-1, padlen=n_times - 1)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_records_as_long_as_the_padding_use_sosfiltfilt_default(rng, recwarn):
+    record = rng.normal(size=(2, 28))
+    filt = BandpassFilter(sfreq=SFREQ)
+    np.testing.assert_array_equal(
+        filt.fit_transform(record), signal.sosfiltfilt(filt.sos_, record, axis=-1)
+    )
     # a single edge of order 2 needs far fewer samples
-    assert BandpassFilter(l_freq=None, sfreq=SFREQ, order=2).transform(short).shape == (2, 27)
+    BandpassFilter(l_freq=None, sfreq=SFREQ, order=2).transform(rng.normal(size=(2, 27)))
+    assert not [w for w in recwarn if "padded with" in str(w.message)]
 
 
 def test_high_pass_on_single_beats_warns_and_says_what_to_do(rng):

@@ -117,9 +117,10 @@ class BaselineCorrector(TransformerMixin, BaseEstimator):
             )
         if 2 * n_edge > n_times:
             raise ValueError(
-                f"The beats have {n_times} time samples, too short for two non-overlapping end windows of "
-                f"edge={self.edge} s ({n_edge} samples each at sfreq={self.sfreq} Hz); "
-                "pass whole beats or a shorter edge."
+                f"The beats have {n_times} time samples, too short for two non-overlapping "
+                f"end windows of edge={self.edge} s ({n_edge} samples each at "
+                f"sfreq={self.sfreq} Hz): {n_times} feature(s) per channel where at least "
+                f"{2 * n_edge} are needed; pass whole beats or a shorter edge."
             )
         return n_edge
 

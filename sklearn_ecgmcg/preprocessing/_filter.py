@@ -84,11 +84,11 @@ def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=3
 
 
 def min_signal_length(sos):
-    """Fewest time samples :func:`scipy.signal.sosfiltfilt` accepts for ``sos``.
+    """Fewest time samples that :func:`scipy.signal.sosfiltfilt` pads by default.
 
     This repeats scipy's default edge padding (``padlen = 3 * ntaps``, with ntaps
-    reduced by the sections whose last coefficients are zero); sosfiltfilt needs
-    strictly more samples than ``padlen``.
+    reduced by the sections whose last coefficients are zero); sosfiltfilt's default
+    needs strictly more samples than ``padlen``.
     """
     n_taps = 2 * len(sos) + 1
     n_taps -= min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
@@ -98,6 +98,11 @@ def min_signal_length(sos):
 def apply_filter(X, sos, *, name="X"):
     """Filter ``X`` forward and backward along its last axis, keeping its dtype.
 
+    Records at least :func:`min_signal_length` long get sosfiltfilt's default odd
+    extension of ``3 * ntaps`` samples at each edge. Shorter records get the longest
+    odd extension they allow (``n_times - 1`` samples) and a ``UserWarning``: the
+    filter's transient then reaches the whole record.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, [n_channels,] n_times)
@@ -105,21 +110,26 @@ def apply_filter(X, sos, *, name="X"):
     sos : ndarray of shape (n_sections, 6)
         Filter from :func:`design_filter`.
     name : str, default="X"
-        Argument name used in the error message.
+        Argument name used in the warning.
 
     Returns
     -------
     X_filtered : ndarray of the same shape and dtype as ``X``
     """
+    n_times = X.shape[-1]
     n_needed = min_signal_length(sos)
-    if X.shape[-1] < n_needed:
-        raise ValueError(
-            f"{name} has {X.shape[-1]} time samples, but this filter ({len(sos)} "
-            f"second-order sections) needs at least {n_needed} for the edge padding "
-            "of zero-phase filtering; pass longer records, lower `order`, or drop "
-            "an edge (l_freq=None or h_freq=None) or the notch."
-        )
-    return signal.sosfiltfilt(sos, X, axis=-1).astype(X.dtype, copy=False)
+    if n_times >= n_needed:
+        return signal.sosfiltfilt(sos, X, axis=-1).astype(X.dtype, copy=False)
+    warnings.warn(
+        f"{name} has {n_times} time samples, fewer than the {n_needed} this filter "
+        f"({len(sos)} second-order sections) needs for the edge padding of zero-phase "
+        f"filtering; it is padded with {n_times - 1} samples instead, so its edges, and "
+        "for records this short the whole output, are unreliable. Pass longer records, "
+        "lower `order`, or drop an edge (l_freq=None or h_freq=None) or the notch.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return signal.sosfiltfilt(sos, X, axis=-1, padlen=n_times - 1).astype(X.dtype, copy=False)
 
 
 # A high-pass needs records of a few periods of its cut-off: on a single heartbeat
@@ -170,9 +180,10 @@ class BandpassFilter(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Records must be longer than the edge padding of ``sosfiltfilt``
+    Records should be longer than the edge padding of ``sosfiltfilt``
     (``3 * (2 * n_sections + 1)`` samples, 28 for the default band-pass); shorter
-    records raise a ValueError instead of being filtered with bad edges. Records
+    records are padded with as many samples as they allow (``n_times - 1``) and get
+    a ``UserWarning``, since the filter's transient then spans them. Records
     shorter than three periods of ``l_freq`` (6 s at 0.5 Hz), such as single beats,
     get a ``UserWarning``: the high-pass then distorts the waves, so filter
     continuous records before segmenting them, or low-pass beats only
