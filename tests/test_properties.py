@@ -1,6 +1,6 @@
 """Property-based tests (hypothesis) of the filter, the segmenter, the simulator and metrics.
 
-Retrieval accuracy under a joint permutation of the pairs is in tests/test_metrics.py.
+Retrieval accuracy under a joint permutation of the pairs is in tests/metrics/test_metrics.py.
 """
 
 import numpy as np
