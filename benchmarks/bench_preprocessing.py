@@ -32,7 +32,7 @@ from wfdb import processing
 from sklearn_ecgmcg.datasets import load_ptbxl, simulate_paired_recordings
 from sklearn_ecgmcg.datasets._physics._dipole import CONDITIONS
 from sklearn_ecgmcg.preprocessing import BandpassFilter, detect_r_peaks, segment_beats
-from sklearn_ecgmcg.preprocessing._segment import _r_peak_f1
+from sklearn_ecgmcg.preprocessing._rpeaks import _r_peak_f1
 
 REPEATS = 3
 LEAD_II = 1

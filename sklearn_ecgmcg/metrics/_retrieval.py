@@ -8,9 +8,10 @@ directions at once.
 
 import numpy as np
 from sklearn import get_config
-from sklearn.utils import check_array, gen_batches
+from sklearn.utils import gen_batches
 
 from ..utils import check_positive_int
+from ..utils._validation import check_groups, check_paired_embeddings
 
 __all__ = [
     "mean_reciprocal_rank",
@@ -23,38 +24,8 @@ __all__ = [
 METRICS = ("cosine", "dot", "euclidean")
 
 
-def _check_embedding(z, name):
-    array = np.asarray(z) if not hasattr(z, "to_numpy") else z.to_numpy()
-    if array.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of embeddings (n_samples, n_components); "
-            f"got {array.ndim}-D array of shape {array.shape}."
-        )
-    return check_array(array, dtype=[np.float64, np.float32], input_name=name)
-
-
-def _check_paired_embeddings(z_query, z_gallery):
-    z_query = _check_embedding(z_query, "z_query")
-    z_gallery = _check_embedding(z_gallery, "z_gallery")
-    if z_query.shape != z_gallery.shape:
-        raise ValueError(
-            "z_query and z_gallery must be paired embeddings of the same shape "
-            f"(row i of both is the same heartbeat); got {z_query.shape} and "
-            f"{z_gallery.shape}."
-        )
-    return z_query, z_gallery
-
-
-def _check_groups(groups, n_samples):
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.shape[0] != n_samples:
-        raise ValueError(
-            f"groups must be a 1-D array with one subject id per sample ({n_samples}); "
-            f"got shape {groups.shape}."
-        )
-    if groups.dtype.kind == "f" and not np.isfinite(groups).all():
-        raise ValueError("groups contains NaN or infinite subject ids.")
-    return np.unique(groups, return_inverse=True)[1].reshape(-1)
+def _group_codes(groups, n_samples):
+    return np.unique(check_groups(groups, n_samples), return_inverse=True)[1].reshape(-1)
 
 
 def check_metric(metric):
@@ -124,9 +95,9 @@ def retrieval_ranks(z_query, z_gallery, *, groups=None, metric="cosine"):
     ``sklearn.get_config()["working_memory"]``, so 20 000 pairs never hold a
     20 000 x 20 000 matrix in memory. Float32 embeddings are scored in float32.
     """
-    z_query, z_gallery = _check_paired_embeddings(z_query, z_gallery)
+    z_query, z_gallery = check_paired_embeddings(z_query, z_gallery)
     check_metric(metric)
-    codes = None if groups is None else _check_groups(groups, z_query.shape[0])
+    codes = None if groups is None else _group_codes(groups, z_query.shape[0])
     ranks = np.empty(z_query.shape[0], dtype=np.int64)
     for rows, similarity in _similarity_chunks(z_query, z_gallery, metric):
         query_index = np.arange(rows.start, rows.stop)

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from ..metrics import retrieval_accuracy
+from ..utils._validation import check_embeddings, check_groups, check_paired_embeddings
 from ._common import (
     _pyplot,
     _root_figure,
@@ -14,19 +15,8 @@ from ._common import (
 __all__ = ["plot_similarity_matrix", "plot_latent"]
 
 
-def _check_embeddings(z, name):
-    from sklearn.utils import check_array
-
-    return check_array(z, dtype=np.float64, input_name=name)
-
-
 def _sorted_by_group(groups, n_samples):
-    groups = np.asarray(groups)
-    if groups.ndim != 1 or groups.shape[0] != n_samples:
-        raise ValueError(
-            f"groups must be a 1-D array with one subject id per sample ({n_samples}); "
-            f"got shape {groups.shape}."
-        )
+    groups = check_groups(groups, n_samples)
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]
     boundaries = np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1
@@ -76,13 +66,7 @@ def plot_similarity_matrix(
     """
     from sklearn.metrics.pairwise import cosine_similarity
 
-    query = _check_embeddings(z_query, "z_query")
-    gallery = _check_embeddings(z_gallery, "z_gallery")
-    if query.shape != gallery.shape:
-        raise ValueError(
-            "z_query and z_gallery must be paired embeddings of the same shape; "
-            f"got {query.shape} and {gallery.shape}."
-        )
+    query, gallery = check_paired_embeddings(z_query, z_gallery)
     order, boundaries = (np.arange(len(query)), np.array([], dtype=int))
     if groups is not None:
         order, boundaries = _sorted_by_group(groups, len(query))
@@ -160,7 +144,7 @@ def plot_latent(z, labels, *, label_names=None, method="pca", method_params=None
     fig : matplotlib Figure
         The figure holding the scatter.
     """
-    z = _check_embeddings(z, "z")
+    z = check_embeddings(z, "z")
     if len(z) < 3:
         raise ValueError(f"plot_latent needs at least 3 samples; got {len(z)}.")
     labels = np.asarray(labels)

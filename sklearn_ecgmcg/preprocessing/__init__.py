@@ -3,7 +3,8 @@
 from ._baseline import BaselineCorrector
 from ._filter import BandpassFilter
 from ._peaks import find_rt_peaks
-from ._segment import BeatSegmenter, detect_r_peaks, segment_beats
+from ._rpeaks import detect_r_peaks
+from ._segment import BeatSegmenter, segment_beats
 
 __all__ = [
     "BandpassFilter",

@@ -3,16 +3,16 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 
 from ..utils import check_signals
-from ._filter import required_sfreq
+from ._stateless import StatelessSignalTransformer, required_sfreq
 
 __all__ = ["BaselineCorrector"]
 
 
-class BaselineCorrector(TransformerMixin, BaseEstimator):
+class BaselineCorrector(StatelessSignalTransformer):
     """Subtract each beat's baseline: the line through the levels at its two ends.
 
     Baseline wander (respiration, electrode drift, 0.05-0.5 Hz) moves a whole beat
@@ -123,10 +123,3 @@ class BaselineCorrector(TransformerMixin, BaseEstimator):
                 f"{2 * n_edge} are needed; pass whole beats or a shorter edge."
             )
         return n_edge
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -5,22 +5,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import signal
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 
 from ..utils import check_sfreq, check_signals
+from ._stateless import StatelessSignalTransformer, required_sfreq
 
 __all__ = ["BandpassFilter"]
-
-
-def required_sfreq(estimator):
-    """The estimator's ``sfreq``; a clear error when the user left it unset."""
-    if estimator.sfreq is None:
-        raise ValueError(
-            f"{type(estimator).__name__} needs the sampling rate: pass sfreq in Hz "
-            "(e.g. sfreq=500.0)."
-        )
-    return estimator.sfreq
 
 
 def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=30.0):
@@ -138,7 +129,7 @@ def apply_filter(X, sos, *, name="X"):
 HIGH_PASS_MIN_PERIODS = 3
 
 
-class BandpassFilter(TransformerMixin, BaseEstimator):
+class BandpassFilter(StatelessSignalTransformer):
     """Zero-phase Butterworth band-pass filter with an optional mains notch.
 
     The filter runs forward and backward along the last (time) axis with
@@ -284,10 +275,3 @@ class BandpassFilter(TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils import check_array
 
 __all__ = [
     "UnitsWarning",
@@ -174,6 +175,43 @@ def check_positive_int(value, *, name):
     if value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+def check_embeddings(z, name="z"):
+    """Validate embeddings: a 2-D float32 or float64 array ``(n_samples, n_components)``."""
+    array = np.asarray(z) if not hasattr(z, "to_numpy") else z.to_numpy()
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of embeddings (n_samples, n_components); "
+            f"got {array.ndim}-D array of shape {array.shape}."
+        )
+    return check_array(array, dtype=[np.float64, np.float32], input_name=name)
+
+
+def check_paired_embeddings(z_query, z_gallery):
+    """Validate two embeddings of the same shape, row ``i`` of both the same heartbeat."""
+    z_query = check_embeddings(z_query, "z_query")
+    z_gallery = check_embeddings(z_gallery, "z_gallery")
+    if z_query.shape != z_gallery.shape:
+        raise ValueError(
+            "z_query and z_gallery must be paired embeddings of the same shape "
+            f"(row i of both is the same heartbeat); got {z_query.shape} and "
+            f"{z_gallery.shape}."
+        )
+    return z_query, z_gallery
+
+
+def check_groups(groups, n_samples):
+    """Validate subject ids: a 1-D array of ``n_samples`` finite ids."""
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != n_samples:
+        raise ValueError(
+            f"groups must be a 1-D array with one subject id per sample ({n_samples}); "
+            f"got shape {groups.shape}."
+        )
+    if groups.dtype.kind == "f" and not np.isfinite(groups).all():
+        raise ValueError("groups contains NaN or infinite subject ids.")
+    return groups
 
 
 class UnitsWarning(UserWarning):

@@ -12,7 +12,7 @@ from sklearn_ecgmcg.preprocessing import (
     detect_r_peaks,
     segment_beats,
 )
-from sklearn_ecgmcg.preprocessing._segment import _r_peak_f1
+from sklearn_ecgmcg.preprocessing._rpeaks import _r_peak_f1
 
 SFREQ = 500.0
 N_BEFORE, N_AFTER = 125, 225  # default window: -0.25 s to +0.45 s at 500 Hz
