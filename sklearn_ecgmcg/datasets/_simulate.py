@@ -7,18 +7,22 @@ MCG forward model (the normal field above a conducting half-space, Cohen & Hosak
 1976). No code of ECGSYN, OSET, fecgsyn or MCGpy is used.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from ..utils import check_amplitude, check_positive_int, check_sfreq, check_signals
-from ._physics import _dipole, _forward, _noise
+from ._physics import _dipole, _double_layer, _forward, _noise
 
 __all__ = ["make_paired_beats", "simulate_paired_recordings", "mcg_from_ecg"]
 
 MIN_SFREQ = 100.0  # the narrowest QRS Gaussians are ~5 ms wide
 MIN_DURATION = 2.0
+SOURCES = ("double_layer", "dipole")
+MCG_MODELS = ("half-space", "sphere")
+MIN_PATCHES, MAX_PATCHES = 8, 400
+MIN_DOUBLE_LAYER_DEPTH = 0.08
 # Between-subject variation (physics.md section 2; the ranges marked as published
 # simulators' are used as given, the rest are engineering estimates).
 LOOP_ROTATION_DEG = (10.0, 20.0)
@@ -57,6 +61,32 @@ ECG ({ecg_layout}, mV): {ecg_model}
 MCG ({mcg_layout} {sensor}, pT): normal field component above a conducting
 half-space (Cohen & Hosaka, J Electrocardiol 1976), sensor normal out of the chest,
 nominal dipole-sensor distance {depth:.3f} m.
+Noise ({noise}): {noise_model}
+
+Axes: x subject's left, y toward the feet, z toward the back; metres.
+"""
+
+_DOUBLE_LAYER_DESCR = """Simulated paired ECG + MCG ({kind})
+{underline}
+
+SIMULATED DATA: no real paired ECG-MCG recording is involved.
+
+Source: an equivalent double layer on the ventricular surface (Geselowitz 1989;
+van Oosterom 2001): LV and RV shells cut at the valve plane, each patch with an
+epicardial and an endocardial element whose transmembrane potential rises at its
+activation time (from 4 breakthrough sites through the Purkinje network, then
+through the wall) and falls at activation + APD (apico-basal and transmural
+gradients, restitution). Per subject: heart size, position (+-1.5 cm) and
+orientation (up to 20 deg), LV wall, torso scale 0.9-1.15, sensor lift-off.
+Per beat: RR (LF/HF variability), respiration (heart turned 2-5 deg and moved
+3-5 mm), timing jitter. Electrically silent (solenoidal) currents as magnetic
+dipoles along the wall normal, proportional to dV/dt, seen by the MCG only.
+Conditions are tissue: {conditions}.
+
+ECG ({ecg_layout}, mV): homogeneous sphere conductor (Frank 1952), electrodes on
+its surface, Wilson's central terminal; AC-coupled unless ecg_highpass=None.
+MCG ({mcg_layout} {sensor}, pT): normal field (half-space or Sarvas sphere),
+DC-coupled, nominal heart-sensor distance {depth:.3f} m.
 Noise ({noise}): {noise_model}
 
 Axes: x subject's left, y toward the feet, z toward the back; metres.
@@ -165,6 +195,29 @@ def _check_common(sfreq, ecg_layout, mcg_layout, noise, sensor, gradiometer_base
     if mains_freq not in (50, 60):
         raise ValueError(f"mains_freq must be 50 or 60 Hz; got {mains_freq!r}.")
     return sfreq, baseline, depth, heart_rate
+
+
+def _check_source(source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth):
+    """Validate the source model's options; return them as numbers."""
+    _check_choice(source, SOURCES, "source")
+    _check_choice(mcg_model, MCG_MODELS, "mcg_model")
+    if isinstance(n_patches, bool) or not isinstance(n_patches, Integral):
+        raise TypeError(f"n_patches must be an integer; got {n_patches!r}.")
+    if not MIN_PATCHES <= n_patches <= MAX_PATCHES:
+        raise ValueError(
+            f"n_patches must lie in [{MIN_PATCHES}, {MAX_PATCHES}]; got {n_patches!r}."
+        )
+    silent_fraction = _check_real(silent_fraction, "silent_fraction", 0.0, 0.5)
+    if ecg_highpass is not None:
+        ecg_highpass = _check_real(ecg_highpass, "ecg_highpass", 0.01, 1.0)
+    if source == "double_layer" and depth < MIN_DOUBLE_LAYER_DEPTH:
+        raise ValueError(
+            f"depth={depth:g} m puts the sensors inside the chest wall of the double-layer "
+            f"torso (7 cm in front of the heart); use depth >= {MIN_DOUBLE_LAYER_DEPTH:g}."
+        )
+    if source == "dipole" and mcg_model != "half-space":
+        raise ValueError('mcg_model="sphere" needs source="double_layer".')
+    return int(n_patches), silent_fraction, ecg_highpass
 
 
 def _check_dtype(dtype):
@@ -356,9 +409,10 @@ def _layout_info(ecg_layout, mcg_layout, depth):
     )
 
 
-def _describe(kind, codes, ecg_layout, mcg_layout, sensor, depth, noise):
+def _describe(kind, codes, ecg_layout, mcg_layout, sensor, depth, noise, source="dipole"):
     used = sorted({_dipole.CONDITIONS[c] for c in codes}, key=_dipole.CONDITIONS.index)
-    return _DESCR_TEMPLATE.format(
+    template = _DESCR_TEMPLATE if source == "dipole" else _DOUBLE_LAYER_DESCR
+    return template.format(
         kind=kind,
         underline="=" * len(f"Simulated paired ECG + MCG ({kind})"),
         conditions=", ".join(used),
@@ -412,6 +466,11 @@ def make_paired_beats(
     conditions=None,
     random_state=None,
     *,
+    source="dipole",
+    n_patches=24,
+    silent_fraction=0.07,
+    ecg_highpass=0.05,
+    mcg_model="half-space",
     sensor="magnetometer",
     gradiometer_baseline=0.05,
     depth=0.09,
@@ -420,7 +479,7 @@ def make_paired_beats(
     mains_freq=50,
     dtype=np.float32,
 ):
-    """Generate SIMULATED paired ECG + MCG heartbeats from one cardiac dipole.
+    """Generate SIMULATED paired ECG + MCG heartbeats.
 
     A dynamical dipole model (Sameni et al. 2007) of each subject's heart drives
     an ECG forward model and a half-space MCG forward model, so sample ``i`` of
@@ -565,14 +624,52 @@ def make_paired_beats(
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
     respiration = _check_respiration(respiration)
+    n_patches, silent_fraction, ecg_highpass = _check_source(
+        source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth
+    )
     rngs = _streams(random_state)
 
     start, stop = int(round(tmin * sfreq)), int(round(tmax * sfreq))
     times = np.arange(start, stop + 1) / sfreq
-    subj = _draw_subjects(rngs, codes, heart_rate, depth)
-    r_times, rr = _beat_rhythm(rngs["rhythm"], subj.heart_rate, beats_per_subject)
+    if source == "dipole":
+        subj = _draw_subjects(rngs, codes, heart_rate, depth)
+        subject_rate = subj.heart_rate
+    else:  # the same draw as the dipole's (the rhythm stream's first)
+        subject_rate = rngs["rhythm"].uniform(*heart_rate, n_subjects)
+    r_times, rr = _beat_rhythm(rngs["rhythm"], subject_rate, beats_per_subject)
     idx = np.repeat(np.arange(n_subjects), beats_per_subject)
     beat_rr = rr.ravel()
+    info = _layout_info(ecg_layout, mcg_layout, depth)
+    if source == "dipole":
+        ecg_clean, mcg_clean, truth = _dipole_beats(
+            rngs, subj, idx, r_times, beat_rr, times, start, ecg_layout, info.sensor_positions,
+            sensor, baseline, respiration, dtype,
+        )
+    else:
+        ecg_clean, mcg_clean, truth = _double_layer.paired_beats(
+            rngs, codes, _dipole.CONDITIONS, idx, r_times.ravel(), beat_rr, times,
+            ecg_layout=ecg_layout, sensors=info.sensor_positions, sensor=sensor,
+            baseline=baseline, n_patches=n_patches, silent_fraction=silent_fraction,
+            ecg_highpass=ecg_highpass, mcg_model=mcg_model, respiration=respiration, dtype=dtype,
+        )
+    ecg, mcg = _add_noise(
+        rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
+        r_times, times, sfreq, mains_freq,
+    )
+    return Bunch(
+        ecg=ecg, mcg=mcg, ecg_clean=ecg_clean, mcg_clean=mcg_clean,
+        groups=idx, target=codes[idx], target_names=np.array(_dipole.CONDITIONS),
+        heart_rate=60.0 / beat_rr,
+        ch_names={"ecg": info.ecg_ch_names, "mcg": info.mcg_ch_names},
+        times=times, r_peak_index=-start, sfreq=sfreq,
+        DESCR=_describe("beats", codes, ecg_layout, mcg_layout, sensor, depth, noise, source),
+        **truth, **info,
+    )
+
+
+def _dipole_beats(rngs, subj, idx, r_times, beat_rr, times, start, ecg_layout, sensors, sensor,
+                  baseline, respiration, dtype):
+    """Clean beats of the single moving dipole (physics v1), with its ground truth."""
     params = _jittered_parameters(subj, idx, rngs["jitter"])
     abs_time = r_times.reshape(-1, 1) + times
     resp_angle, resp_shift = _respiration(subj, idx, abs_time, respiration)
@@ -584,26 +681,14 @@ def make_paired_beats(
     shift[:, 2] = resp_shift[:, -start]  # position at the R peak for the whole window
     position = subj.position[idx] + shift
     second_position = subj.second_position[idx] + shift
-    info = _layout_info(ecg_layout, mcg_layout, depth)
     ecg_clean, mcg_clean = _project(
-        primary, secondary, position, second_position, ecg_layout, info.sensor_positions,
-        sensor, baseline,
+        primary, secondary, position, second_position, ecg_layout, sensors, sensor, baseline,
     )
-    ecg, mcg = _add_noise(
-        rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
-        r_times, times, sfreq, mains_freq,
+    truth = Bunch(
+        dipole=primary, dipole_position=position, secondary_dipole=secondary,
+        secondary_dipole_position=second_position,
     )
-    return Bunch(
-        ecg=ecg, mcg=mcg, ecg_clean=ecg_clean, mcg_clean=mcg_clean,
-        groups=idx, target=codes[idx], target_names=np.array(_dipole.CONDITIONS),
-        dipole=primary, dipole_position=position,
-        secondary_dipole=secondary, secondary_dipole_position=second_position,
-        heart_rate=60.0 / beat_rr,
-        ch_names={"ecg": info.ecg_ch_names, "mcg": info.mcg_ch_names},
-        times=times, r_peak_index=-start, sfreq=sfreq,
-        DESCR=_describe("beats", codes, ecg_layout, mcg_layout, sensor, depth, noise),
-        **info,
-    )
+    return ecg_clean, mcg_clean, truth
 
 
 def _beat_rhythm(rng, heart_rate, n_beats):

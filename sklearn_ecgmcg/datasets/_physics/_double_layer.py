@@ -1,0 +1,298 @@
+"""The equivalent double layer (physics v2) from heart to ECG and MCG, vectorised.
+
+Every element ``k`` of the heart surface is a current dipole
+``m_k(t) = -c w_k n_k V_k(t)`` (Geselowitz 1989; van Oosterom 2001): the double
+layer points from depolarised toward resting tissue, so a wave moving toward an
+electrode is positive there. Both forward models are linear in the ``V_k``, so
+each subject's heart reduces to three matrices: ECG ``(n_electrodes, E)``, MCG
+``(n_sensors, E)`` and the silent MCG ``(n_sensors, E)`` (applied to ``dV/dt``);
+a beat is one matrix product. Respiration moves and turns the heart by a scalar
+``w`` in [-1, 1] per beat; the matrices are computed exactly at ``w = -1, 0, 1``
+and interpolated quadratically between them (third-order error: 5 mm and 5 deg).
+
+The ECG conductor is a homogeneous sphere (Frank 1952): the simplest bounded
+conductor with a closed form; unlike the infinite medium it gives the far
+electrodes (limb leads) their boundary gain (3x for a central source), and unlike
+the Dower matrix it depends on where each patch sits. Electrodes are the
+standard sites projected onto it. The MCG is the normal field above a conducting
+half-space (flat dewar, the default of physics.md) or Sarvas' sphere.
+"""
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from . import _activation, _heart
+from ._conductor import magnetic_dipole_lead_field, sarvas_lead_field, sphere_potential_lead_field
+from ._dipole import axis_angle_matrices
+from . import _forward
+from ._forward import HEART_CENTRE, SENSOR_NORMAL, bz_lead_field
+
+TORSO_CENTRE = np.array([0.03, 0.03, 0.0])
+TORSO_RADIUS = 0.11  # m at torso scale 1: the chest wall 7 cm in front of the heart centre
+# Double-layer strength c (A/m per unit V): precordial R about 1-1.5 mV and R-peak
+# Bz about 30-70 pT together (calibrated on the nominal heart, bench_simulate.py).
+SOURCE_STRENGTH = 0.004
+RESPIRATION_NODES = np.array([-1.0, 0.0, 1.0])
+MIN_LIFT_OFF = 0.005  # m between the chest wall and the sensor plane
+
+
+def subject_sensors(sensors, anatomy):
+    """Sensor positions ``(n, n_sensors, 3)``: the grid follows each subject's chest wall.
+
+    ``sensors`` is the nominal grid (torso scale 1); a larger torso moves the
+    chest, and the sensors with it, away from the heart; ``lift_off`` adds +-5 mm.
+    """
+    shift = (anatomy.torso_scale - 1.0) * TORSO_RADIUS + anatomy.lift_off
+    out = np.repeat(sensors[None], len(shift), axis=0)
+    out[:, :, 2] -= shift[:, None]
+    return out
+
+
+def subject_electrodes(electrodes, anatomy):
+    """Electrode positions ``(n, n_electrodes, 3)`` scaled with the torso."""
+    scale = anatomy.torso_scale[:, None, None]
+    return TORSO_CENTRE + scale * (electrodes - TORSO_CENTRE)
+
+
+def _pose(positions, wn, anatomy, respiration, w):
+    """Element positions and normals at respiration value ``w`` (heart turned and moved)."""
+    angle = respiration.angle * w
+    rotation = axis_angle_matrices(respiration.axis, angle)
+    centre = anatomy.position[:, None, :]
+    moved = np.einsum("nij,nej->nei", rotation, positions - centre) + centre
+    moved[:, :, 2] += (respiration.shift * w)[:, None]
+    return moved, np.einsum("nij,nej->nei", rotation, wn)
+
+
+def _lead_matrices_at(positions, wn, outward, electrodes, sensors, anatomy, sensor, baseline,
+                      mcg_model):
+    """ECG electrode, MCG and silent-MCG matrices ``(n, channels, E)`` at one pose."""
+    radius = (TORSO_RADIUS * anatomy.torso_scale)[:, None, None, None]
+    moment = -SOURCE_STRENGTH * wn
+    ecg = sphere_potential_lead_field(positions, electrodes[:, None], radius, TORSO_CENTRE)
+    points = sensors[:, None]
+    offsets = [(points, 1.0)]
+    if sensor == "gradiometer":
+        offsets.append((points + baseline * SENSOR_NORMAL, -1.0))
+    mcg = silent = 0.0
+    for at, sign in offsets:
+        if mcg_model == "sphere":
+            field = sarvas_lead_field(positions, at, TORSO_CENTRE)
+        else:
+            field = bz_lead_field(positions, at)
+        mcg = mcg + sign * field
+        silent = silent + sign * magnetic_dipole_lead_field(positions, at)
+    contract = lambda lead, m: np.einsum("nepk,nek->npe", lead, m)  # noqa: E731
+    return contract(ecg, moment), contract(mcg, moment), contract(silent, outward)
+
+
+def lead_matrices(template, positions, wn, vortex, anatomy, respiration, electrodes, sensors,
+                  sensor, baseline, mcg_model):
+    """Per-subject matrices at the three respiration nodes, ``(n, 3, channels, E)``.
+
+    The ECG and MCG matrices have a zero mean over each closed surface's elements:
+    a uniform double layer on a closed surface is silent (solid-angle theorem);
+    the discrete patches approximate it, and removing the mean makes it exact,
+    so the ST segment of a normal heart is isoelectric.
+    """
+    nodes = {"ecg": [], "mcg": [], "silent": []}
+    for w in RESPIRATION_NODES:
+        pos, normals = _pose(positions, wn, anatomy, respiration, w)
+        _, axes = _pose(positions, vortex, anatomy, respiration, w)
+        for key, matrix in zip(
+            nodes,
+            _lead_matrices_at(pos, normals, axes, electrodes, sensors, anatomy,
+                              sensor, baseline, mcg_model),
+        ):
+            nodes[key].append(matrix)
+    out = {key: np.stack(value, axis=1) for key, value in nodes.items()}
+    for key in ("ecg", "mcg"):
+        for s in range(template.n_surfaces):
+            on = template.surface == s
+            out[key][..., on] -= out[key][..., on].mean(axis=-1, keepdims=True)
+    return Bunch(**out)
+
+
+def at_respiration(matrices, subject, w, dtype):
+    """Each beat's matrix ``(n_beats, channels, E)`` by quadratic interpolation in ``w``."""
+    low, mid, high = (matrices[subject, i] for i in range(3))
+    w = w[:, None, None]
+    out = mid + w * (high - low) / 2.0 + w**2 * ((high + low) / 2.0 - mid)
+    return out.astype(dtype)
+
+
+def simulate_beats(hearts, beat, times, dtype, chunk=512):
+    """Electric potentials, electric MCG, silent MCG and current dipole of every beat.
+
+    Parameters
+    ----------
+    hearts : Bunch
+        From :func:`simulate_hearts`.
+    beat : Bunch
+        From :func:`beat_parameters`.
+    times : ndarray of shape (T,)
+        Seconds relative to the R peak.
+
+    Returns
+    -------
+    electrodes, mcg, silent : ndarray of shape (n_beats, channels, T)
+        Potentials (mV), normal field of the double layer (pT) and of the silent
+        sources before their calibration (pT per unit).
+    electrode_mean : ndarray of shape (n_beats, n_electrodes)
+        Each beat's cycle mean at the electrodes (what AC coupling removes).
+    dipole : ndarray of shape (n_beats, 3, T)
+        Total current dipole moment of the double layer (A m).
+    """
+    props, matrices, subject = hearts.props, hearts.matrices, beat.subject
+    n_beats = len(subject)
+    n_el, n_sensors = matrices.ecg.shape[2], matrices.mcg.shape[2]
+    electrodes = np.empty((n_beats, n_el, len(times)), dtype=dtype)
+    mcg = np.empty((n_beats, n_sensors, len(times)), dtype=dtype)
+    silent = np.empty_like(mcg)
+    dipole = np.empty((n_beats, 3, len(times)), dtype=dtype)
+    amplitude, rest = props.amplitude[subject], props.rest[subject]
+    mean_v = _activation.cycle_mean(beat.tau, beat.rho, amplitude, rest, beat.rr)
+    g_ecg = at_respiration(matrices.ecg, subject, beat.w, np.float64)
+    electrode_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
+    moment = (-SOURCE_STRENGTH * hearts.wn.transpose(0, 2, 1)).astype(dtype)
+    for start in range(0, n_beats, chunk):
+        sl = slice(start, start + chunk)
+        voltage, slope = _activation.transmembrane(
+            times, beat.tau[sl], beat.rho[sl], amplitude[sl], rest[sl], beat.epsilon[sl], dtype
+        )
+        electric = np.concatenate(
+            [g_ecg[sl].astype(dtype), at_respiration(matrices.mcg, subject[sl], beat.w[sl], dtype)],
+            axis=1,
+        )
+        both = np.matmul(electric, voltage)
+        electrodes[sl], mcg[sl] = both[:, :n_el], both[:, n_el:]
+        silent[sl] = np.matmul(at_respiration(matrices.silent, subject[sl], beat.w[sl], dtype),
+                               slope)
+        dipole[sl] = np.matmul(moment[subject[sl]], voltage)
+    return electrodes, mcg, silent, electrode_mean, dipole
+
+
+def silent_scale(mcg, silent, subject, n_subjects, fraction):
+    """Per-beat factor that gives the silent part ``fraction`` of each subject's MCG power.
+
+    The share is of summed squares: ``|silent|^2 / (|electric|^2 + |silent|^2)``.
+    """
+    if fraction == 0.0:
+        return np.zeros(len(subject))
+    power = lambda x: np.bincount(  # noqa: E731
+        subject, weights=np.einsum("nct,nct->n", x, x, dtype=np.float64), minlength=n_subjects
+    )
+    electric, magnetic = power(mcg), power(silent)
+    scale = np.sqrt(fraction * electric / ((1.0 - fraction) * np.maximum(magnetic, 1e-30)))
+    return scale[subject]
+
+
+def _vortex_axes(rng, wn):
+    """Magnetic moment per unit upstroke rate of each patch's silent vortex ``(n, E, 3)``.
+
+    Proportional to the patch area, along the axis of the local fibre rotation;
+    the model has no fibre architecture, so the axis is drawn at random per patch
+    and subject.
+    """
+    axes = _heart._unit(rng.standard_normal(wn.shape))
+    return axes * np.linalg.norm(wn, axis=-1, keepdims=True)
+
+
+def draw_respiration(rng, n):
+    """Per-subject respiration: rate, phase, turning axis, angle (rad) and shift (m)."""
+    return Bunch(
+        freq=rng.uniform(0.2, 0.3, n),
+        phase=rng.uniform(0.0, 2.0 * np.pi, n),
+        axis=_heart._unit(rng.standard_normal((n, 3))),
+        angle=np.deg2rad(rng.uniform(2.0, 5.0, n)),
+        shift=rng.uniform(0.003, 0.005, n),
+    )
+
+
+def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor, baseline,
+                    mcg_model):
+    """Draw each subject's heart and tissue, and compute its lead matrices.
+
+    Returns
+    -------
+    hearts : Bunch
+        ``template``, ``anatomy``, ``tissue``, ``respiration``, ``props``,
+        ``positions``, ``wn``, ``matrices``, ``sensors`` (n, n_sensors, 3) and
+        ``electrodes`` (n, n_electrodes, 3).
+    """
+    n = len(codes)
+    lvh = np.array(conditions)[codes] == "lvh"
+    anatomy = _heart.draw_anatomy(rngs["anatomy"], n, HEART_CENTRE, lvh)
+    tissue = _activation.draw_tissue(rngs["condition"], n, codes, conditions)
+    respiration = draw_respiration(rngs["respiration"], n)
+    template = _heart.patch_template(n_patches)
+    positions, wn = _heart.place_elements(template, anatomy)
+    sites = _heart.site_positions(template, anatomy, anatomy.site_directions)
+    props = _activation.patch_properties(template, tissue, positions, sites, anatomy.site_delay)
+    subject_el = subject_electrodes(electrodes, anatomy)
+    subject_sens = subject_sensors(sensors, anatomy)
+    vortex = _vortex_axes(rngs["anatomy"], wn)
+    matrices = lead_matrices(template, positions, wn, vortex, anatomy, respiration, subject_el,
+                             subject_sens, sensor, baseline, mcg_model)
+    return Bunch(template=template, anatomy=anatomy, tissue=tissue, respiration=respiration,
+                 props=props, positions=positions, wn=wn, sites=sites, matrices=matrices,
+                 sensors=subject_sens, electrodes=subject_el)
+
+
+def beat_parameters(rng, hearts, subject, r_times, rr, respiration_on):
+    """Per-beat times, respiration value and repolarisation slope."""
+    tau, rho = _activation.beat_times(rng, hearts.props, rr, subject)
+    resp = hearts.respiration
+    w = np.sin(2.0 * np.pi * resp.freq[subject] * r_times + resp.phase[subject])
+    if not respiration_on:
+        w = np.zeros_like(w)
+    return Bunch(subject=subject, tau=tau, rho=rho, rr=rr, w=w,
+                 epsilon=hearts.tissue.epsilon[subject])
+
+
+def electrode_layout(ecg_layout):
+    """Electrode positions of the layout and the matrix from them to its channels."""
+    if ecg_layout == "12-lead":
+        _, electrodes = _forward.standard_electrode_positions()
+    else:
+        _, bspm = _forward.bspm32_electrode_positions()
+        electrodes = np.vstack([bspm, _forward.limb_electrode_positions()])
+    return electrodes, _forward.electrode_to_lead_matrix(ecg_layout)
+
+
+def paired_beats(rngs, codes, conditions, subject, r_times, rr, times, *, ecg_layout, sensors,
+                 sensor, baseline, n_patches, silent_fraction, ecg_highpass, mcg_model,
+                 respiration, dtype):
+    """Clean ECG (mV) and MCG (pT) beats of the double-layer heart, with the ground truth.
+
+    ``ecg_highpass`` (Hz or None) only says whether the ECG is AC-coupled: a beat
+    then loses its cycle mean (the steady state of a first-order high-pass whose
+    time constant exceeds the RR interval, 3.2 s at 0.05 Hz).
+    """
+    electrodes, to_leads = electrode_layout(ecg_layout)
+    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor,
+                             baseline, mcg_model)
+    beat = beat_parameters(rngs["jitter"], hearts, subject, r_times, rr, respiration)
+    at_electrodes, mcg, silent, electrode_mean, dipole = simulate_beats(
+        hearts, beat, times, dtype
+    )
+    if ecg_highpass is not None:
+        at_electrodes -= electrode_mean[:, :, None].astype(dtype)
+    silent *= silent_scale(mcg, silent, subject, len(codes), silent_fraction)[:, None, None].astype(dtype)
+    mcg += silent
+    ecg = _forward.matmul_chunked(to_leads, at_electrodes)
+    truth = Bunch(
+        mcg_silent=silent, dipole=dipole, dipole_position=hearts.anatomy.position[subject],
+        activation_times=beat.tau, repolarisation_times=beat.rho,
+        patch_positions=hearts.positions, patch_normals=hearts.wn,
+        patch_layer=hearts.template.layer, patch_chamber=hearts.template.chamber,
+        anatomy=Bunch(**{k: v for k, v in hearts.anatomy.items()
+                         if k not in ("site_directions", "site_delay")},
+                      breakthrough_sites=hearts.sites, sensor_positions=hearts.sensors,
+                      electrode_positions=hearts.electrodes),
+        pathology_region=np.array([_heart.REGIONS[r] if r >= 0 else "none"
+                                   for r in hearts.tissue.region]),
+        pathology_severity=hearts.tissue.severity,
+        patch_in_region=hearts.props.in_region,
+    )
+    return ecg, mcg, truth
