@@ -712,6 +712,11 @@ def simulate_paired_recordings(
     mcg_layout="6x6",
     noise="shielded",
     conditions=None,
+    source="dipole",
+    n_patches=24,
+    silent_fraction=0.07,
+    ecg_highpass=0.05,
+    mcg_model="half-space",
     sensor="magnetometer",
     gradiometer_baseline=0.05,
     depth=0.09,
@@ -793,10 +798,21 @@ mcg_ch_names, ch_names, sfreq, DESCR
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
     respiration = _check_respiration(respiration)
+    n_patches, silent_fraction, ecg_highpass = _check_source(
+        source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth
+    )
     rngs = _streams(random_state)
 
     n_times = int(round(duration * sfreq))
     times = np.arange(n_times) / sfreq
+    if source == "double_layer":
+        return _double_layer_records(
+            rngs, codes, n_subjects, records_per_subject, times, heart_rate,
+            ecg_layout=ecg_layout, mcg_layout=mcg_layout, noise=noise, sensor=sensor,
+            baseline=baseline, depth=depth, n_patches=n_patches, silent_fraction=silent_fraction,
+            ecg_highpass=ecg_highpass, mcg_model=mcg_model, respiration=respiration, sfreq=sfreq,
+            mains_freq=mains_freq, dtype=dtype,
+        )
     subj = _draw_subjects(rngs, codes, heart_rate, depth)
     record_subject = np.repeat(np.arange(n_subjects), records_per_subject)
     n_records = len(record_subject)
@@ -859,6 +875,53 @@ mcg_ch_names, ch_names, sfreq, DESCR
         times=times, sfreq=sfreq,
         DESCR=_describe("records", codes, ecg_layout, mcg_layout, sensor, depth, noise),
         **out, **info,
+    )
+
+
+def _double_layer_records(rngs, codes, n_subjects, records_per_subject, times, heart_rate, *,
+                          ecg_layout, mcg_layout, noise, sensor, baseline, depth, n_patches,
+                          silent_fraction, ecg_highpass, mcg_model, respiration, sfreq,
+                          mains_freq, dtype):
+    """``simulate_paired_recordings`` with the double-layer source."""
+    record_subject = np.repeat(np.arange(n_subjects), records_per_subject)
+    n_records, duration = len(record_subject), times[-1] + 1.0 / sfreq
+    rates = rngs["rhythm"].uniform(*heart_rate, n_subjects)  # the dipole's first draw too
+    lead_in = 1.0  # s of rhythm before the record, for the beat already under way
+    grid, rr = _dipole.rr_tachogram(
+        rngs["rhythm"], n_records, duration + lead_in + 2.0, rates[record_subject],
+        np.full(n_records, HR_STD_BPM),
+    )
+    n_beats = int(np.ceil((duration + lead_in + 1.0) * rates.max() / 60.0 * 1.3)) + 2
+    phase0 = rngs["rhythm"].uniform(-np.pi, np.pi, n_records)
+    all_r = _dipole.beat_times(grid, rr, phase0, n_beats) - lead_in
+    resp_offset = rngs["respiration"].uniform(0.0, 100.0, n_records)
+    r_times, beat_rr = [], []
+    for r in range(n_records):
+        inside = np.flatnonzero(all_r[r] < times[-1])
+        first = max(int(np.searchsorted(all_r[r], 0.0)) - 1, 0)
+        r_times.append(all_r[r, first : inside[-1] + 1])
+        beat_rr.append(np.interp(r_times[-1] + lead_in, grid, rr[r]))
+    info = _layout_info(ecg_layout, mcg_layout, depth)
+    ecg_clean, mcg_clean, truth = _double_layer.paired_records(
+        rngs, codes, _dipole.CONDITIONS, record_subject, r_times, beat_rr, times, resp_offset,
+        ecg_layout=ecg_layout, sensors=info.sensor_positions, sensor=sensor, baseline=baseline,
+        n_patches=n_patches, silent_fraction=silent_fraction, ecg_highpass=ecg_highpass,
+        mcg_model=mcg_model, respiration=respiration, sfreq=sfreq, dtype=dtype,
+    )
+    ecg, mcg = _add_noise(
+        rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
+        np.zeros((n_records, 1)), times, sfreq, mains_freq,
+    )
+    r_peaks = [np.rint(r[r >= 0.0] * sfreq).astype(int) for r in r_times]
+    return Bunch(
+        ecg=ecg, mcg=mcg, ecg_clean=ecg_clean, mcg_clean=mcg_clean,
+        r_peaks=[p[p < len(times)] for p in r_peaks], groups=record_subject,
+        target=codes[record_subject], target_names=np.array(_dipole.CONDITIONS),
+        ch_names={"ecg": info.ecg_ch_names, "mcg": info.mcg_ch_names}, times=times,
+        sfreq=sfreq,
+        DESCR=_describe("records", codes, ecg_layout, mcg_layout, sensor, depth, noise,
+                        "double_layer"),
+        **truth, **info,
     )
 
 

@@ -26,10 +26,10 @@ current during TQ).
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._heart import ENDO, EPI, LV, REGIONS, RV, SITES
+from ._heart import ENDO, EPI, LV, REGIONS, RV, SITE_BRANCH
 
-CONDUCTION_VELOCITY = (0.5, 0.8)  # m/s, working myocardium
-PURKINJE_VELOCITY = (1.5, 2.5)  # m/s, effective over the endocardium
+CONDUCTION_VELOCITY = (0.35, 0.6)  # m/s, working myocardium
+PURKINJE_VELOCITY = (0.7, 1.2)  # m/s, effective over the endocardium
 PURKINJE_HEIGHT = 0.85  # apico-basal height (0 apex, 1 base) reached by Purkinje fibres
 APD_60 = (0.23, 0.27)  # s at RR = 1 s
 APICOBASAL_APD = (0.015, 0.03)  # s longer at the base than at the apex
@@ -39,7 +39,7 @@ UPSTROKE = 0.004  # s, delta: a patch's upstroke
 REPOLARISATION = (0.03, 0.04)  # s, epsilon
 TIMING_JITTER = 0.001  # s, per beat and patch
 APD_JITTER = 0.002  # s, per beat and patch
-BLOCK_SLOWING = 0.7  # conduction through working myocardium after a bundle branch block
+BLOCK_SLOWING = 0.85  # conduction through working myocardium after a bundle branch block
 ISCHEMIA_APD_SHORTENING = 0.4  # at severity 1 (20-40 % in the literature)
 ISCHEMIA_AMPLITUDE_LOSS = 0.3
 BASE_LENGTH = 0.09  # m, apex-to-base length over which the basal delay accrues
@@ -65,10 +65,9 @@ def draw_tissue(rng, n, codes, conditions):
         (-1 without one), ``severity`` (n,) in [0, 1] (0 for normal subjects).
     """
     name = np.array(conditions)[codes]
-    chamber = np.array([c for c, _ in SITES])
-    site_active = np.ones((n, len(SITES)), dtype=bool)
-    site_active[name == "lbbb"] = chamber != LV
-    site_active[name == "rbbb"] = chamber != RV
+    site_active = np.ones((n, len(SITE_BRANCH)), dtype=bool)
+    site_active[name == "lbbb"] = SITE_BRANCH != LV
+    site_active[name == "rbbb"] = SITE_BRANCH != RV
     blocked = np.isin(name, ["lbbb", "rbbb"])
     region = np.full(n, -1)
     region[name == "anterior_mi"] = REGIONS.index("anterior")
@@ -145,9 +144,8 @@ def activation_times(template, tissue, positions, sites, site_delay):
     through myocardium to the base), otherwise through myocardium; and through
     the wall from its endocardial partner.
     """
-    chamber = np.array([c for c, _ in SITES])
     distance = np.linalg.norm(positions[:, :, None, :] - sites[:, None, :, :], axis=-1)
-    covered = template.purkinje[:, None] == chamber[None, :]
+    covered = template.purkinje[:, None] == SITE_BRANCH[None, :]
     slow = tissue.velocity[:, None, None]
     basal = np.clip(template.height - PURKINJE_HEIGHT, 0.0, None)[None, :, None] * BASE_LENGTH
     arrival = site_delay[:, None, :] + np.where(
@@ -175,24 +173,29 @@ def transmembrane(times, tau, rho, amplitude, rest, epsilon, dtype=np.float32):
 
     Parameters
     ----------
-    times : ndarray of shape (rows, T) or (T,)
-        Seconds relative to each row's R peak.
+    times : ndarray of shape (T,) or (rows, T)
+        Seconds relative to the R peak, shared by the rows or per row.
     tau, rho, amplitude, rest : ndarray of shape (rows, E)
     epsilon : ndarray of shape (rows,)
     """
     dtype = np.dtype(dtype).type
     t = np.asarray(times, dtype=dtype)
     t = t[:, None, :] if t.ndim == 2 else t
-    half = amplitude.astype(dtype)[..., None] / 2
-    up = np.tanh((t - tau.astype(dtype)[..., None]) / dtype(2 * UPSTROKE))
-    down = np.tanh((t - rho.astype(dtype)[..., None]) / (2 * epsilon.astype(dtype)[:, None, None]))
-    voltage = (up - down) * half
-    voltage += rest.astype(dtype)[..., None]
-    # the upstroke's rate, d/dt of A (1 + tanh(x/2)) / 2 = A (1 - tanh^2) / (4 delta)
-    up *= up
-    np.subtract(1.0, up, out=up)
+    # logistic s(x) = (1 + tanh(x / 2)) / 2: one fast SIMD pass per curve
+    up = np.subtract(t / dtype(2 * UPSTROKE), (tau / (2 * UPSTROKE)).astype(dtype)[..., None])
+    np.tanh(up, out=up)
+    scale = (1.0 / (2.0 * epsilon)).astype(dtype)[:, None, None]
+    down = np.subtract(t * scale, (rho[..., None] * scale).astype(dtype))
+    np.tanh(down, out=down)
+    half = (amplitude / 2).astype(dtype)[..., None]
+    np.subtract(up, down, out=down)
+    down *= half
+    down += rest.astype(dtype)[..., None]
+    # d/dt of A (1 + tanh(x/2)) / 2 is A (1 - tanh^2) / (4 delta)
+    np.square(up, out=up)
+    np.subtract(dtype(1.0), up, out=up)
     up *= half / dtype(2 * UPSTROKE)
-    return voltage, up
+    return down, up
 
 
 def cycle_mean(tau, rho, amplitude, rest, rr):

@@ -31,9 +31,9 @@ TORSO_CENTRE = np.array([0.03, 0.03, 0.0])
 TORSO_RADIUS = 0.11  # m at torso scale 1: the chest wall 7 cm in front of the heart centre
 # Double-layer strength c (A/m per unit V): precordial R about 1-1.5 mV and R-peak
 # Bz about 30-70 pT together (calibrated on the nominal heart, bench_simulate.py).
-SOURCE_STRENGTH = 0.004
+SOURCE_STRENGTH = 0.005
 RESPIRATION_NODES = np.array([-1.0, 0.0, 1.0])
-MIN_LIFT_OFF = 0.005  # m between the chest wall and the sensor plane
+ONSET_BEFORE_R = -0.1  # s: a record's sample belongs to the beat whose R peak is < 0.1 s ahead
 
 
 def subject_sensors(sensors, anatomy):
@@ -113,12 +113,20 @@ def lead_matrices(template, positions, wn, vortex, anatomy, respiration, electro
     return Bunch(**out)
 
 
-def at_respiration(matrices, subject, w, dtype):
-    """Each beat's matrix ``(n_beats, channels, E)`` by quadratic interpolation in ``w``."""
-    low, mid, high = (matrices[subject, i] for i in range(3))
-    w = w[:, None, None]
-    out = mid + w * (high - low) / 2.0 + w**2 * ((high + low) / 2.0 - mid)
-    return out.astype(dtype)
+def respiration_terms(matrices, dtype):
+    """Constant, linear and quadratic terms in ``w`` of each subject's matrices ``(n, 3, ...)``."""
+    low, mid, high = (matrices[:, i] for i in range(3))
+    return np.stack([mid, (high - low) / 2.0, (high + low) / 2.0 - mid], axis=1).astype(dtype)
+
+
+def at_respiration(terms, subject, w):
+    """Each beat's matrix ``(n_beats, channels, E)`` from :func:`respiration_terms`."""
+    w = w.astype(terms.dtype)[:, None, None]
+    out = terms[subject, 1] * w
+    out += terms[subject, 2]
+    out *= w
+    out += terms[subject, 0]
+    return out
 
 
 def simulate_beats(hearts, beat, times, dtype, chunk=512):
@@ -143,33 +151,30 @@ def simulate_beats(hearts, beat, times, dtype, chunk=512):
     dipole : ndarray of shape (n_beats, 3, T)
         Total current dipole moment of the double layer (A m).
     """
-    props, matrices, subject = hearts.props, hearts.matrices, beat.subject
-    n_beats = len(subject)
-    n_el, n_sensors = matrices.ecg.shape[2], matrices.mcg.shape[2]
-    electrodes = np.empty((n_beats, n_el, len(times)), dtype=dtype)
-    mcg = np.empty((n_beats, n_sensors, len(times)), dtype=dtype)
-    silent = np.empty_like(mcg)
-    dipole = np.empty((n_beats, 3, len(times)), dtype=dtype)
+    props, subject = hearts.props, beat.subject
+    electric = respiration_terms(
+        np.concatenate([hearts.matrices.ecg, hearts.matrices.mcg], axis=2), dtype
+    )
+    silent_terms = respiration_terms(hearts.matrices.silent, dtype)
+    n_el = hearts.matrices.ecg.shape[2]
+    n_beats, n_times = len(subject), len(times)
+    both = np.empty((n_beats, electric.shape[2], n_times), dtype=dtype)
+    silent = np.empty((n_beats, silent_terms.shape[2], n_times), dtype=dtype)
+    dipole = np.empty((n_beats, 3, n_times), dtype=dtype)
     amplitude, rest = props.amplitude[subject], props.rest[subject]
-    mean_v = _activation.cycle_mean(beat.tau, beat.rho, amplitude, rest, beat.rr)
-    g_ecg = at_respiration(matrices.ecg, subject, beat.w, np.float64)
-    electrode_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
     moment = (-SOURCE_STRENGTH * hearts.wn.transpose(0, 2, 1)).astype(dtype)
     for start in range(0, n_beats, chunk):
         sl = slice(start, start + chunk)
         voltage, slope = _activation.transmembrane(
             times, beat.tau[sl], beat.rho[sl], amplitude[sl], rest[sl], beat.epsilon[sl], dtype
         )
-        electric = np.concatenate(
-            [g_ecg[sl].astype(dtype), at_respiration(matrices.mcg, subject[sl], beat.w[sl], dtype)],
-            axis=1,
-        )
-        both = np.matmul(electric, voltage)
-        electrodes[sl], mcg[sl] = both[:, :n_el], both[:, n_el:]
-        silent[sl] = np.matmul(at_respiration(matrices.silent, subject[sl], beat.w[sl], dtype),
-                               slope)
-        dipole[sl] = np.matmul(moment[subject[sl]], voltage)
-    return electrodes, mcg, silent, electrode_mean, dipole
+        np.matmul(at_respiration(electric, subject[sl], beat.w[sl]), voltage, out=both[sl])
+        np.matmul(at_respiration(silent_terms, subject[sl], beat.w[sl]), slope, out=silent[sl])
+        np.matmul(moment[subject[sl]], voltage, out=dipole[sl])
+    mean_v = _activation.cycle_mean(beat.tau, beat.rho, amplitude, rest, beat.rr)
+    g_ecg = at_respiration(electric[:, :, :n_el].astype(np.float64), subject, beat.w)
+    electrode_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
+    return both[:, :n_el], both[:, n_el:], silent, electrode_mean, dipole
 
 
 def silent_scale(mcg, silent, subject, n_subjects, fraction):
@@ -180,7 +185,7 @@ def silent_scale(mcg, silent, subject, n_subjects, fraction):
     if fraction == 0.0:
         return np.zeros(len(subject))
     power = lambda x: np.bincount(  # noqa: E731
-        subject, weights=np.einsum("nct,nct->n", x, x, dtype=np.float64), minlength=n_subjects
+        subject, weights=np.einsum("nct,nct->n", x, x).astype(np.float64), minlength=n_subjects
     )
     electric, magnetic = power(mcg), power(silent)
     scale = np.sqrt(fraction * electric / ((1.0 - fraction) * np.maximum(magnetic, 1e-30)))
@@ -227,7 +232,7 @@ def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sen
     respiration = draw_respiration(rngs["respiration"], n)
     template = _heart.patch_template(n_patches)
     positions, wn = _heart.place_elements(template, anatomy)
-    sites = _heart.site_positions(template, anatomy, anatomy.site_directions)
+    sites = _heart.site_positions(anatomy, anatomy.site_directions)
     props = _activation.patch_properties(template, tissue, positions, sites, anatomy.site_delay)
     subject_el = subject_electrodes(electrodes, anatomy)
     subject_sens = subject_sensors(sensors, anatomy)
@@ -281,11 +286,115 @@ def paired_beats(rngs, codes, conditions, subject, r_times, rr, times, *, ecg_la
     silent *= silent_scale(mcg, silent, subject, len(codes), silent_fraction)[:, None, None].astype(dtype)
     mcg += silent
     ecg = _forward.matmul_chunked(to_leads, at_electrodes)
-    truth = Bunch(
+    truth = _truth(hearts, silent, dipole, subject)
+    truth.update(activation_times=beat.tau, repolarisation_times=beat.rho)
+    return ecg, mcg, truth
+
+
+def record_voltages(times, r_times, tau, rho, amplitude, rest, epsilon, dtype):
+    """``V`` and the upstroke rate ``(E, n_times)`` of one continuous record.
+
+    Each sample takes the beat whose activation it follows and the beat before
+    (whose repolarisation may still be under way), so beats may overlap pairwise.
+
+    Parameters
+    ----------
+    times : ndarray of shape (n_times,)
+    r_times : ndarray of shape (n_beats,)
+        R-peak times of the record's beats, sorted, the first before ``times[0]``.
+    tau, rho : ndarray of shape (n_beats, E)
+    amplitude, rest : ndarray of shape (E,)
+    epsilon : float
+    """
+    current = np.searchsorted(r_times + ONSET_BEFORE_R, times, side="right") - 1
+    current = np.clip(current, 0, len(r_times) - 1)
+    voltage = np.repeat(rest[:, None], len(times), axis=1).astype(dtype)
+    slope = np.zeros_like(voltage)
+    for beat in (current, np.maximum(current - 1, 0)):
+        since_r = times - r_times[beat]
+        v, s = _activation.transmembrane(
+            since_r[:, None], tau[beat], rho[beat], np.broadcast_to(amplitude, tau[beat].shape),
+            np.zeros(tau[beat].shape), np.full(len(times), epsilon), dtype,
+        )
+        keep = (beat < current) if beat is not current else np.ones(len(times), dtype=bool)
+        voltage += v[:, :, 0].T * keep
+        slope += s[:, :, 0].T * keep
+    return voltage, slope
+
+
+def paired_records(rngs, codes, conditions, record_subject, r_times, rr, times, resp_offset, *,
+                   ecg_layout, sensors, sensor, baseline, n_patches, silent_fraction,
+                   ecg_highpass, mcg_model, respiration, sfreq, dtype):
+    """Clean continuous ECG (mV) and MCG (pT) records of the double-layer heart.
+
+    Respiration varies sample by sample (the lead matrices are quadratic in the
+    breathing value ``w(t)``); the AC-coupled ECG goes through a first-order
+    Butterworth high-pass at ``ecg_highpass`` Hz (``scipy.signal``), in steady state.
+
+    Parameters
+    ----------
+    r_times : list of ndarray
+        R-peak times (s) of each record, the first before the record starts.
+    rr : list of ndarray
+        RR interval (s) of each of those beats.
+    resp_offset : ndarray of shape (n_records,)
+        Where in the breathing cycle each record starts (s).
+    """
+    electrodes, to_leads = electrode_layout(ecg_layout)
+    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor,
+                             baseline, mcg_model)
+    electric = respiration_terms(
+        np.concatenate([hearts.matrices.ecg, hearts.matrices.mcg], axis=2), np.float64
+    )
+    silent_terms = respiration_terms(hearts.matrices.silent, np.float64)
+    n_el, n_records = hearts.matrices.ecg.shape[2], len(record_subject)
+    both = np.empty((n_records, electric.shape[2], len(times)), dtype=dtype)
+    silent = np.empty((n_records, silent_terms.shape[2], len(times)), dtype=dtype)
+    dipole = np.empty((n_records, 3, len(times)), dtype=dtype)
+    props, resp = hearts.props, hearts.respiration
+    for r, s in enumerate(record_subject):
+        subject = np.full(len(r_times[r]), s)
+        beat = beat_parameters(rngs["jitter"], hearts, subject, r_times[r], rr[r], False)
+        voltage, slope = record_voltages(
+            times, r_times[r], beat.tau, beat.rho, props.amplitude[s], props.rest[s],
+            hearts.tissue.epsilon[s], np.float64,
+        )
+        w = np.sin(2.0 * np.pi * resp.freq[s] * (times + resp_offset[r]) + resp.phase[s])
+        w = w if respiration else np.zeros_like(w)
+        both[r] = _breathing_product(electric[s], voltage, w)
+        silent[r] = _breathing_product(silent_terms[s], slope, w)
+        dipole[r] = -SOURCE_STRENGTH * hearts.wn[s].T @ voltage
+    at_electrodes, mcg = both[:, :n_el], both[:, n_el:]
+    if ecg_highpass is not None:
+        at_electrodes = _ac_coupled(at_electrodes, ecg_highpass, sfreq).astype(dtype)
+    silent *= silent_scale(mcg, silent, record_subject, len(codes), silent_fraction)[
+        :, None, None].astype(dtype)
+    mcg = mcg + silent
+    ecg = _forward.matmul_chunked(to_leads, np.ascontiguousarray(at_electrodes))
+    return ecg, mcg, _truth(hearts, silent, dipole, record_subject)
+
+
+def _breathing_product(terms, source, w):
+    """``(T0 + w T1 + w^2 T2) @ source`` with ``w`` varying along time."""
+    products = terms @ source  # (3, channels, n_times)
+    return products[0] + w * (products[1] + w * products[2])
+
+
+def _ac_coupled(x, cutoff, sfreq):
+    """First-order Butterworth high-pass along time, started in steady state (mean removed)."""
+    from scipy.signal import butter, sosfilt
+
+    sos = butter(1, cutoff, btype="highpass", fs=sfreq, output="sos")
+    return sosfilt(sos, x - x.mean(axis=-1, keepdims=True), axis=-1)
+
+
+def _truth(hearts, silent, dipole, subject):
+    """Ground truth shared by beats and records."""
+    return Bunch(
         mcg_silent=silent, dipole=dipole, dipole_position=hearts.anatomy.position[subject],
-        activation_times=beat.tau, repolarisation_times=beat.rho,
         patch_positions=hearts.positions, patch_normals=hearts.wn,
         patch_layer=hearts.template.layer, patch_chamber=hearts.template.chamber,
+        patch_amplitude=hearts.props.amplitude, patch_rest=hearts.props.rest,
         anatomy=Bunch(**{k: v for k, v in hearts.anatomy.items()
                          if k not in ("site_directions", "site_delay")},
                       breakthrough_sites=hearts.sites, sensor_positions=hearts.sensors,
@@ -294,5 +403,5 @@ def paired_beats(rngs, codes, conditions, subject, r_times, rr, times, *, ecg_la
                                    for r in hearts.tissue.region]),
         pathology_severity=hearts.tissue.severity,
         patch_in_region=hearts.props.in_region,
+        lead_matrices=Bunch(ecg=hearts.matrices.ecg[:, 1], mcg=hearts.matrices.mcg[:, 1]),
     )
-    return ecg, mcg, truth

@@ -39,7 +39,7 @@ def _heart_axes():
 
     The apex points left, down and forward; the RV lies right-anterior of the LV.
     """
-    apex = _unit([0.55, 0.6, -0.55])
+    apex = _unit([0.45, 0.75, -0.5])
     toward_rv = np.array([-0.6, 0.0, -0.8])
     toward_rv = _unit(toward_rv - (toward_rv @ apex) * apex)
     return np.column_stack([apex, toward_rv, np.cross(apex, toward_rv)])
@@ -47,15 +47,19 @@ def _heart_axes():
 
 HEART_AXES = _heart_axes()
 
-# Breakthrough sites (Durrer 1970): chamber and direction on its endocardium, local
-# axes (long, toward RV, third). LV mid septum, LV antero- and postero-paraseptal,
-# RV septal (near the moderator band).
+# Breakthrough sites (Durrer 1970): the bundle branch that feeds each, then the
+# surface it sits on (chamber and layer) and its direction there (local axes: long,
+# toward the RV, third). LV mid septum, LV antero- and postero-paraseptal; the RV
+# side of the septum (the LV's epicardium facing the RV cavity) and the RV
+# anterior free wall (moderator band).
 SITES = (
-    (LV, [0.1, 1.0, 0.0]),
-    (LV, [0.2, 0.5, -0.85]),
-    (LV, [0.2, 0.5, 0.85]),
-    (RV, [0.25, -0.9, 0.3]),
+    (LV, LV, ENDO, [0.1, 1.0, 0.0]),
+    (LV, LV, ENDO, [0.2, 0.5, -0.85]),
+    (LV, LV, ENDO, [0.2, 0.5, 0.85]),
+    (RV, LV, EPI, [0.15, 1.0, 0.1]),
+    (RV, RV, ENDO, [0.3, 0.6, -0.75]),
 )
+SITE_BRANCH = np.array([site[0] for site in SITES])
 REGIONS = ("anterior", "inferior", "lateral")
 
 
@@ -135,9 +139,10 @@ def patch_template(n_patches):
             wall & (body[:, 0] > 0.55),  # lateral: facing the left side
         ]
     )
-    # Purkinje network reaching each element: its chamber's endocardium, and the
-    # LV septal wall facing the RV cavity (the RV's septal endocardium)
-    purkinje = np.where(layer == ENDO, chamber, -1)
+    # Purkinje network reaching each element: its chamber's endocardium (and the
+    # basal ring, through the basal myocardium), and the LV septal wall facing the
+    # RV cavity (the RV's septal endocardium)
+    purkinje = np.where(layer == EPI, -1, chamber)
     septal = (chamber == LV) & (layer == EPI) & _inside(RV, direction * LV_EPI_SEMI_AXES)
     purkinje[septal] = RV
     return Bunch(
@@ -192,12 +197,11 @@ def place_elements(template, anatomy):
     return position, np.einsum("nij,nej->nei", frame, wn)
 
 
-def site_positions(template, anatomy, site_directions):
-    """Breakthrough-site positions ``(n, n_sites, 3)`` on the endocardium."""
+def site_positions(anatomy, site_directions):
+    """Breakthrough-site positions ``(n, n_sites, 3)``."""
     n = len(anatomy.size)
-    chamber = np.array([c for c, _ in SITES])
-    fake = Bunch(chamber=chamber, layer=np.full(len(SITES), ENDO))
-    axes, centre = semi_axes(fake, anatomy.size, anatomy.lv_wall, anatomy.lv_dilation)
+    surfaces = Bunch(chamber=np.array([s[1] for s in SITES]), layer=np.array([s[2] for s in SITES]))
+    axes, centre = semi_axes(surfaces, anatomy.size, anatomy.lv_wall, anatomy.lv_dilation)
     local = centre + axes * _unit(site_directions)
     frame = anatomy.rotation @ HEART_AXES
     return anatomy.position[:, None, :] + np.einsum("nij,nej->nei", frame, local.reshape(n, -1, 3))
@@ -225,6 +229,6 @@ def draw_anatomy(rng, n, heart_centre, lvh):
         rotation=random_rotations(rng, n, 0.0, 20.0),
         torso_scale=rng.uniform(0.9, 1.15, n),
         lift_off=rng.uniform(-0.005, 0.005, n),
-        site_directions=np.array([d for _, d in SITES]) + rng.normal(0.0, 0.15, (n, len(SITES), 3)),
+        site_directions=np.array([site[3] for site in SITES]) + rng.normal(0.0, 0.15, (n, len(SITES), 3)),
         site_delay=rng.uniform(0.0, 0.008, (n, len(SITES))),
     )
