@@ -289,15 +289,21 @@ def paired():
     )
 
 
-@pytest.mark.parametrize("modality, detector", [("ecg", "xqrs"), ("mcg", "rms")])
-def test_detection_f1_on_simulated_recordings(paired, modality, detector):
-    """F1 >= 0.99 within 10 ms; peaks within 0.1 s of a record edge (QRS cut by the
-    edge, no beat window possible) are not scored."""
+@pytest.mark.parametrize(
+    "modality, detector, tolerance", [("ecg", "xqrs", 0.01), ("mcg", "rms", 0.02)]
+)
+def test_detection_f1_on_simulated_recordings(paired, modality, detector, tolerance):
+    """F1 >= 0.99 within 10 ms (ECG) or 20 ms (MCG); peaks within 0.1 s of a record
+    edge (QRS cut by the edge, no beat window possible) are not scored.
+
+    The true R peak is the heart vector's peak; the MCG's RMS peaks up to 20 ms from
+    it, because the MCG weighs the double layer's patches by its own lead field."""
     X = paired[modality]
     found = detect_r_peaks(X, sfreq=SFREQ)  # "auto": 12 ECG leads -> xqrs, 36 MCG -> rms
     for auto, chosen in zip(found, detect_r_peaks(X, sfreq=SFREQ, detector=detector)):
         np.testing.assert_array_equal(auto, chosen)
-    f1 = _r_peak_f1(paired.r_peaks, found, sfreq=SFREQ, n_times=X.shape[-1], margin=0.1)
+    f1 = _r_peak_f1(paired.r_peaks, found, sfreq=SFREQ, tolerance=tolerance,
+                    n_times=X.shape[-1], margin=0.1)
     assert f1 >= 0.99
 
 
@@ -310,6 +316,7 @@ def test_ecg_and_mcg_beats_line_up_sample_for_sample(paired):
     # the same instants cut both: each MCG beat is the MCG at the ECG's R peak
     record, peak = seg.sample_indices_[-1], seg.peaks_[seg.sample_indices_[-1]][-1]
     np.testing.assert_array_equal(y_beats[-1], paired.mcg[record, :, peak - N_BEFORE : peak + N_AFTER + 1])
-    # and the magnetic R peak sits at time 0 of the beats cut at the electric R peaks
+    # and the magnetic R peak sits within 20 ms of time 0 of the beats cut at the
+    # electric R peaks (the two lead fields weigh the heart's patches differently)
     mcg_peak = np.argmax(np.sqrt((clean_mcg**2).mean(axis=1)), axis=1)
-    assert np.mean(np.abs(mcg_peak - N_BEFORE) <= 5) >= 0.99
+    assert np.mean(np.abs(mcg_peak - N_BEFORE) <= 0.02 * SFREQ) >= 0.99

@@ -234,6 +234,7 @@ def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sen
     positions, wn = _heart.place_elements(template, anatomy)
     sites = _heart.site_positions(anatomy, anatomy.site_directions)
     props = _activation.patch_properties(template, tissue, positions, sites, anatomy.site_delay)
+    props.tau -= _r_peak_time(props, tissue, wn)[:, None]
     subject_el = subject_electrodes(electrodes, anatomy)
     subject_sens = subject_sensors(sensors, anatomy)
     vortex = _vortex_axes(rngs["anatomy"], wn)
@@ -242,6 +243,21 @@ def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sen
     return Bunch(template=template, anatomy=anatomy, tissue=tissue, respiration=respiration,
                  props=props, positions=positions, wn=wn, sites=sites, matrices=matrices,
                  sensors=subject_sens, electrodes=subject_el)
+
+
+def _r_peak_time(props, tissue, wn):
+    """Time of each subject's largest heart vector in the QRS (its R peak), ``(n,)`` s.
+
+    Beats and records put their R peak there: the peak of the vectorcardiogram,
+    which the spatial maximum of the ECG follows within a few ms.
+    """
+    grid = np.arange(-0.2, 0.2, 0.001)
+    voltage, _ = _activation.transmembrane(
+        grid, props.tau, props.tau + props.apd, props.amplitude, np.zeros_like(props.rest),
+        tissue.epsilon, np.float64,
+    )
+    magnitude = np.linalg.norm(np.einsum("nek,net->nkt", wn, voltage), axis=1)
+    return grid[np.argmax(magnitude, axis=1)]
 
 
 def beat_parameters(rng, hearts, subject, r_times, rr, respiration_on):
@@ -405,3 +421,40 @@ def _truth(hearts, silent, dipole, subject):
         patch_in_region=hearts.props.in_region,
         lead_matrices=Bunch(ecg=hearts.matrices.ecg[:, 1], mcg=hearts.matrices.mcg[:, 1]),
     )
+
+
+def nominal_heart(position):
+    """The mean anatomy of :func:`._heart.draw_anatomy`, one subject, at ``position``."""
+    return Bunch(
+        size=np.ones(1), lv_wall=np.full(1, 0.010), lv_dilation=np.ones(1),
+        position=np.asarray(position, dtype=float)[None], rotation=np.eye(3)[None],
+        torso_scale=np.ones(1), lift_off=np.zeros(1),
+    )
+
+
+def inverse_matrices(rng, position, lead_rows, sensors, sensor, baseline, mcg_model, n_patches,
+                     regularisation=1e-3):
+    """Map a real ECG to the double layer of a nominal heart and on to the MCG.
+
+    The 8 independent leads (``lead_rows`` of the 12-lead matrix) cannot determine
+    ``E`` patch voltages: the minimum-norm (Tikhonov) estimate
+    ``V = G^T (G G^T + lambda I)^-1 ecg`` keeps the part of the source the ECG
+    sees. Returns the ECG -> MCG matrix ``(n_sensors, n_leads)``, the ECG ->
+    source matrix ``(E, n_leads)`` and the silent matrix ``(n_sensors, E)``
+    (random vortex axes, from the prior).
+    """
+    anatomy = nominal_heart(position)
+    electrodes, to_leads = electrode_layout("12-lead")
+    template = _heart.patch_template(n_patches)
+    positions, wn = _heart.place_elements(template, anatomy)
+    still = Bunch(axis=np.array([[1.0, 0.0, 0.0]]), angle=np.zeros(1), shift=np.zeros(1))
+    matrices = lead_matrices(
+        template, positions, wn, _vortex_axes(rng, wn), anatomy, still,
+        subject_electrodes(electrodes, anatomy), subject_sensors(sensors, anatomy), sensor,
+        baseline, mcg_model,
+    )
+    gain = (to_leads @ matrices.ecg[0, 1])[lead_rows]
+    gram = gain @ gain.T
+    gram += regularisation * np.trace(gram) / len(gram) * np.eye(len(gram))
+    to_source = gain.T @ np.linalg.inv(gram)
+    return matrices.mcg[0, 1] @ to_source, to_source, matrices.silent[0, 1]

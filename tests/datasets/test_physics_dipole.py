@@ -1,4 +1,4 @@
-"""The simulator's output obeys the physics facts of docs/physics.md section 6.
+"""Physics v1 (source="dipole"): the facts of one moving dipole (physics.md sections 1-6).
 
 All maps are noise-free (``mcg_clean`` / ``ecg_clean``) unless stated: the facts are
 about the forward models, and noise is tested separately.
@@ -18,7 +18,7 @@ CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "is
 def _clean(**kwargs):
     params = dict(beats_per_subject=1, noise="none", respiration=False, random_state=0,
                   dtype=np.float64)
-    return make_paired_beats(**{**params, **kwargs})
+    return make_paired_beats(source="dipole", **{**params, **kwargs})
 
 
 def _ms(data, seconds):
@@ -195,7 +195,7 @@ def test_ischemic_t_wave_maps_are_non_dipolar_more_often():
 def by_condition():
     """Same seed, same subjects, one condition at a time (shielded noise)."""
     return {
-        c: make_paired_beats(n_subjects=8, beats_per_subject=1, conditions=[c], random_state=3,
+        c: make_paired_beats(source="dipole", n_subjects=8, beats_per_subject=1, conditions=[c], random_state=3,
                              dtype=np.float64)
         for c in CONDITIONS
     }
@@ -306,7 +306,7 @@ def test_derived_limb_leads_obey_einthoven_and_goldberger():
     # The clean ECG and the electrode noise both obey the identities, so no combination
     # of leads cancels the noise while keeping a trace of the heart (a least-squares
     # map would find it with huge weights and look far better than it is).
-    data = make_paired_beats(n_subjects=3, beats_per_subject=2, dtype=np.float64,
+    data = make_paired_beats(source="dipole", n_subjects=3, beats_per_subject=2, dtype=np.float64,
                              random_state=0)
     for ecg in (data.ecg, data.ecg_clean):
         lead_i, lead_ii, lead_iii, avr, avl, avf = ecg[:, :6].transpose(1, 0, 2)
@@ -339,7 +339,7 @@ def test_bz_equals_normal_component_of_full_half_space_field():
 
 
 def test_ground_truth_fields_reproduce_the_signals():
-    data = make_paired_beats(n_subjects=2, beats_per_subject=3, noise="none", dtype=np.float64,
+    data = make_paired_beats(source="dipole", n_subjects=2, beats_per_subject=3, noise="none", dtype=np.float64,
                              conditions=["ischemia"], random_state=0)
     total = data.dipole + data.secondary_dipole
     np.testing.assert_allclose(
