@@ -302,7 +302,7 @@ def paired_beats(rngs, codes, conditions, subject, r_times, rr, times, *, ecg_la
     silent *= silent_scale(mcg, silent, subject, len(codes), silent_fraction)[:, None, None].astype(dtype)
     mcg += silent
     ecg = _forward.matmul_chunked(to_leads, at_electrodes)
-    truth = _truth(hearts, silent, dipole, subject)
+    truth = _truth(hearts, silent, dipole, subject, to_leads)
     truth.update(activation_times=beat.tau, repolarisation_times=beat.rho)
     return ecg, mcg, truth
 
@@ -387,7 +387,7 @@ def paired_records(rngs, codes, conditions, record_subject, r_times, rr, times, 
         :, None, None].astype(dtype)
     mcg = mcg + silent
     ecg = _forward.matmul_chunked(to_leads, np.ascontiguousarray(at_electrodes))
-    return ecg, mcg, _truth(hearts, silent, dipole, record_subject)
+    return ecg, mcg, _truth(hearts, silent, dipole, record_subject, to_leads)
 
 
 def _breathing_product(terms, source, w):
@@ -404,13 +404,14 @@ def _ac_coupled(x, cutoff, sfreq):
     return sosfilt(sos, x - x.mean(axis=-1, keepdims=True), axis=-1)
 
 
-def _truth(hearts, silent, dipole, subject):
+def _truth(hearts, silent, dipole, subject, to_leads):
     """Ground truth shared by beats and records."""
     return Bunch(
         mcg_silent=silent, dipole=dipole, dipole_position=hearts.anatomy.position[subject],
         patch_positions=hearts.positions, patch_normals=hearts.wn,
         patch_layer=hearts.template.layer, patch_chamber=hearts.template.chamber,
         patch_amplitude=hearts.props.amplitude, patch_rest=hearts.props.rest,
+        repolarisation_slope=hearts.tissue.epsilon,
         anatomy=Bunch(**{k: v for k, v in hearts.anatomy.items()
                          if k not in ("site_directions", "site_delay")},
                       breakthrough_sites=hearts.sites, sensor_positions=hearts.sensors,
@@ -419,7 +420,8 @@ def _truth(hearts, silent, dipole, subject):
                                    for r in hearts.tissue.region]),
         pathology_severity=hearts.tissue.severity,
         patch_in_region=hearts.props.in_region,
-        lead_matrices=Bunch(ecg=hearts.matrices.ecg[:, 1], mcg=hearts.matrices.mcg[:, 1]),
+        lead_matrices=Bunch(ecg=to_leads @ hearts.matrices.ecg[:, 1],
+                            mcg=hearts.matrices.mcg[:, 1]),
     )
 
 
