@@ -1,12 +1,17 @@
-"""Speed of the paired ECG + MCG simulator on one core.
+"""Speed and physics of the paired ECG + MCG simulator on one core.
 
-Run: ``python benchmarks/bench_simulate.py`` (``--quick`` for a smoke run).
-Prints a table and writes it to ``benchmarks/results/simulate.md``.
+Run: ``python benchmarks/bench_simulate.py`` (``--quick`` for a smoke run,
+``--part speed`` or ``--part physics`` for one half).
 
-Measures generation of 10,000 paired beats (12-lead ECG + 36-channel MCG, 500 Hz,
--0.25..0.45 s, shielded noise), best of 3, against the same simulator called
-beat by beat (what a loop over a single-beat generator costs), and the continuous
-recordings and the semi-synthetic route for scale.
+Speed (``benchmarks/results/simulate.md``): generation of 10,000 paired beats
+(12-lead ECG + 36-channel MCG, 500 Hz, -0.25..0.45 s, shielded noise), best of 3,
+for the default double-layer source and the v1 dipole, without noise and with it,
+against the same simulator called beat by beat (what a loop over a single-beat
+generator costs), and the continuous recordings and the semi-synthetic route.
+
+Physics (``benchmarks/results/simulate_physics.md``): issue 15's must-show facts of
+the double-layer source beside the v1 dipole, on clean signals and held-out
+subjects, with n and 95 % bootstrap intervals over subjects.
 """
 
 import os
@@ -30,6 +35,7 @@ from sklearn_ecgmcg.datasets import (  # noqa: E402
 )
 
 RESULTS = Path(__file__).resolve().parent / "results" / "simulate.md"
+PHYSICS_RESULTS = RESULTS.with_name("simulate_physics.md")
 
 
 def best_of(fn, repeats):
@@ -46,18 +52,35 @@ def best_of(fn, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 beats, 1 repeat")
+    parser.add_argument("--part", choices=["speed", "physics", "all"], default="all")
     args = parser.parse_args(argv)
+    if args.part in ("physics", "all"):
+        from _physics_facts import physics_report  # noqa: PLC0415
+
+        report = physics_report(quick=args.quick, command=" ".join(
+            ["python benchmarks/bench_simulate.py"] + (argv or sys.argv[1:])))
+        print(report)
+        if not args.quick:
+            PHYSICS_RESULTS.write_text(report)
+    if args.part in ("speed", "all"):
+        speed(args)
+
+
+def speed(args):
     n_beats = 1_000 if args.quick else 10_000
     repeats = 1 if args.quick else 3
     n_loop = 50 if args.quick else 200
 
     rows = []
-    wall, cpu = best_of(
-        lambda: make_paired_beats(n_subjects=n_beats // 50, beats_per_subject=50,
-                                  random_state=0),
-        repeats,
-    )
-    rows.append((f"make_paired_beats, {n_beats:,} beats (vectorised)", wall, cpu, n_beats / wall))
+    for source in ("double_layer", "dipole"):
+        for noise in ("shielded", "none"):
+            wall, cpu = best_of(
+                lambda: make_paired_beats(n_subjects=n_beats // 50, beats_per_subject=50,
+                                          random_state=0, source=source, noise=noise),
+                repeats,
+            )
+            rows.append((f"make_paired_beats, {n_beats:,} beats, source={source}, "
+                         f"noise={noise}", wall, cpu, n_beats / wall))
 
     def per_beat_loop():
         for i in range(n_loop):
@@ -103,8 +126,8 @@ def main(argv=None):
     lines += [
         "",
         "Beats: 12-lead ECG + 36-channel MCG (6x6 magnetometers), 500 Hz, 351 samples "
-        "(-0.25..0.45 s), shielded noise. Per wall second: beats, seconds of recording, "
-        "or records.",
+        "(-0.25..0.45 s), shielded noise unless said; the default source (double layer) "
+        "unless said. Per wall second: beats, seconds of recording, or records.",
     ]
     table = "\n".join(lines) + "\n"
     print(table)
