@@ -5,7 +5,8 @@ from ._physics._forward import mcg_sensor_positions
 from ._ptbdb import load_ptbdb
 from ._ptbxl import load_ptbxl
 from ._sample import load_sample_ecg
-from ._simulate import make_paired_beats, mcg_from_ecg, simulate_paired_recordings
+from ._semi_synthetic import mcg_from_ecg
+from ._simulate import make_paired_beats, simulate_paired_recordings
 from ._wfdb import read_wfdb
 
 __all__ = [
