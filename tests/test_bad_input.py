@@ -456,7 +456,7 @@ TABLE = {
             "impossible_parameter": (
                 lambda ctx: ((lambda X: mcg_from_ecg(X, SFREQ, LEADS, depth=-1.0)),
                              (ctx.ecg_record[..., :500],)),
-                ValueError, r"depth must lie in",
+                ValueError, r"'depth' parameter of mcg_from_ecg must be .* range \[0.05, 0.2\]",
             ),
         },
     ),
@@ -465,10 +465,11 @@ TABLE = {
         "sfreq_negative": _param(lambda: make_paired_beats(1, 2, sfreq=-500)),
         "window_longer_than_records": (
             _param(lambda: make_paired_beats(1, 2, tmin=-3.0, tmax=3.0)),
-            ValueError, r"tmin must lie in",
+            ValueError, r"'tmin' parameter of make_paired_beats must be .* range \[-2.0, 2.0\]",
         ),
         "impossible_parameter": (
-            _param(lambda: make_paired_beats(0, 2)), ValueError, r"n_subjects must be",
+            _param(lambda: make_paired_beats(0, 2)), ValueError,
+            r"'n_subjects' parameter of make_paired_beats must be an int in the range \[1, inf\)",
         ),
     }),
     "simulate_paired_recordings": Api(other={
@@ -476,10 +477,11 @@ TABLE = {
         "sfreq_negative": _param(lambda: simulate_paired_recordings(1, 2.0, sfreq=-500)),
         "cutoff_above_nyquist": (
             _param(lambda: simulate_paired_recordings(1, 2.0, sfreq=80)),
-            ValueError, r"sfreq must be at least 100 Hz",
+            ValueError, r"'sfreq' parameter .* must be a float in the range \[100.0, inf\)",
         ),
         "impossible_parameter": (
-            _param(lambda: simulate_paired_recordings(1, 0.0)), ValueError, r"duration must",
+            _param(lambda: simulate_paired_recordings(1, 0.0)), ValueError,
+            r"'duration' parameter .* range \[2.0, inf\)",
         ),
     }),
     "mcg_sensor_positions": Api(other={

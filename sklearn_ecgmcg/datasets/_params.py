@@ -1,11 +1,17 @@
-"""Validation of the simulator's arguments (shared by the generators)."""
+"""Validation of the simulator's arguments (shared by the generators).
+
+Types, ranges and choices are ``sklearn.utils._param_validation`` constraints, one
+table shared by the generators (``PHYSICS_CONSTRAINTS``); what a constraint cannot
+say (relations between arguments, the content of ``conditions``) is checked here.
+"""
 
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from ._physics import _dipole, _forward, _noise
 from ..utils import check_sfreq
+from ._physics import _dipole, _forward, _noise
 
 MIN_SFREQ = 100.0  # the narrowest QRS Gaussians are ~5 ms wide
 MIN_DURATION = 2.0
@@ -15,10 +21,54 @@ MIN_PATCHES, MAX_PATCHES = 8, 400
 MIN_DOUBLE_LAYER_DEPTH = 0.08
 
 
-def _check_choice(value, choices, name):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-    return value
+def _count():
+    return [Interval(Integral, 1, None, closed="left")]
+
+
+# The options every generator shares, in this order, all keyword-only.
+PHYSICS_CONSTRAINTS = {
+    "sfreq": [Interval(Real, MIN_SFREQ, None, closed="left")],
+    "source": [StrOptions(set(SOURCES))],
+    "ecg_layout": [StrOptions(set(_forward.ECG_LAYOUTS))],
+    "mcg_layout": [StrOptions(set(_forward.MCG_LAYOUTS))],
+    "noise": [StrOptions(set(_noise.NOISE_PRESETS))],
+    "conditions": [None, str, list, tuple, dict],
+    "n_patches": [Interval(Integral, MIN_PATCHES, MAX_PATCHES, closed="both")],
+    "silent_fraction": [Interval(Real, 0.0, 0.5, closed="both")],
+    "ecg_highpass": [None, Interval(Real, 0.01, 1.0, closed="both")],
+    "mcg_model": [StrOptions(set(MCG_MODELS))],
+    "sensor": [StrOptions(set(_forward.SENSOR_TYPES))],
+    "gradiometer_baseline": [Interval(Real, 0.01, 0.2, closed="both")],
+    "depth": [Interval(Real, 0.05, 0.2, closed="both")],
+    "heart_rate": [tuple, list, np.ndarray],
+    "respiration": ["boolean"],
+    "mains_freq": [Options(Real, {50, 60})],
+    "random_state": ["random_state"],
+    "dtype": [type, str, np.dtype],
+}
+BEATS_CONSTRAINTS = {
+    "n_subjects": _count(),
+    "beats_per_subject": _count(),
+    "tmin": [Interval(Real, -2.0, 2.0, closed="both")],
+    "tmax": [Interval(Real, -2.0, 2.0, closed="both")],
+    **PHYSICS_CONSTRAINTS,
+}
+RECORDS_CONSTRAINTS = {
+    "n_subjects": _count(),
+    "duration": [Interval(Real, MIN_DURATION, None, closed="left")],
+    "records_per_subject": _count(),
+    **PHYSICS_CONSTRAINTS,
+}
+SEMI_SYNTHETIC_CONSTRAINTS = {
+    "ecg": ["array-like"],
+    "sfreq": [Interval(Real, 0.0, None, closed="neither")],
+    "ch_names": ["array-like"],
+    "heart_position": [None, "array-like"],
+    **{key: PHYSICS_CONSTRAINTS[key] for key in (
+        "mcg_layout", "depth", "noise", "random_state", "source", "n_patches",
+        "silent_fraction", "mcg_model", "sensor", "gradiometer_baseline", "mains_freq", "dtype",
+    )},
+}
 
 
 def _check_real(value, name, low=None, high=None):
@@ -72,42 +122,10 @@ def _condition_codes(conditions, n_subjects):
     return np.array([names.index(conditions[i % len(conditions)]) for i in range(n_subjects)])
 
 
-def _check_respiration(respiration):
-    if not isinstance(respiration, (bool, np.bool_)):
-        raise TypeError(f"respiration must be True or False; got {respiration!r}.")
-    return bool(respiration)
-
-
-def _check_common(sfreq, ecg_layout, mcg_layout, noise, sensor, gradiometer_baseline, depth,
-                  heart_rate, mains_freq):
+def check_physics(sfreq, heart_rate, source, depth, mcg_model):
+    """What the constraints cannot say: finite sfreq, the heart-rate pair, depth vs source."""
     sfreq = check_sfreq(sfreq)
-    if sfreq < MIN_SFREQ:
-        raise ValueError(f"sfreq must be at least {MIN_SFREQ:g} Hz (QRS detail); got {sfreq:g}.")
-    _check_choice(ecg_layout, _forward.ECG_LAYOUTS, "ecg_layout")
-    _check_choice(mcg_layout, tuple(_forward.MCG_LAYOUTS), "mcg_layout")
-    _check_choice(noise, _noise.NOISE_PRESETS, "noise")
-    _check_choice(sensor, _forward.SENSOR_TYPES, "sensor")
-    baseline = _check_real(gradiometer_baseline, "gradiometer_baseline", 0.01, 0.2)
-    depth = _check_real(depth, "depth", 0.05, 0.2)
     heart_rate = _check_heart_rate(heart_rate)
-    if mains_freq not in (50, 60):
-        raise ValueError(f"mains_freq must be 50 or 60 Hz; got {mains_freq!r}.")
-    return sfreq, baseline, depth, heart_rate
-
-
-def _check_source(source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth):
-    """Validate the source model's options; return them as numbers."""
-    _check_choice(source, SOURCES, "source")
-    _check_choice(mcg_model, MCG_MODELS, "mcg_model")
-    if isinstance(n_patches, bool) or not isinstance(n_patches, Integral):
-        raise TypeError(f"n_patches must be an integer; got {n_patches!r}.")
-    if not MIN_PATCHES <= n_patches <= MAX_PATCHES:
-        raise ValueError(
-            f"n_patches must lie in [{MIN_PATCHES}, {MAX_PATCHES}]; got {n_patches!r}."
-        )
-    silent_fraction = _check_real(silent_fraction, "silent_fraction", 0.0, 0.5)
-    if ecg_highpass is not None:
-        ecg_highpass = _check_real(ecg_highpass, "ecg_highpass", 0.01, 1.0)
     if source == "double_layer" and depth < MIN_DOUBLE_LAYER_DEPTH:
         raise ValueError(
             f"depth={depth:g} m puts the sensors inside the chest wall of the double-layer "
@@ -115,7 +133,7 @@ def _check_source(source, n_patches, silent_fraction, ecg_highpass, mcg_model, d
         )
     if source == "dipole" and mcg_model != "half-space":
         raise ValueError('mcg_model="sphere" needs source="double_layer".')
-    return int(n_patches), silent_fraction, ecg_highpass
+    return sfreq, heart_rate
 
 
 def _check_dtype(dtype):

@@ -3,33 +3,41 @@
 import numpy as np
 from scipy.signal import savgol_filter
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from ..utils import check_amplitude, check_signals
 from ._descr import _NOISE_MODELS, _SEMI_SYNTHETIC_DIPOLE, _SEMI_SYNTHETIC_DOUBLE_LAYER
-from ._params import _check_common, _check_dtype, _check_heart_position, _check_source, _pick_inverse_dower_leads
+from ._params import (
+    SEMI_SYNTHETIC_CONSTRAINTS,
+    _check_dtype,
+    _check_heart_position,
+    _pick_inverse_dower_leads,
+    check_physics,
+)
 from ._physics import _double_layer, _forward, _noise
 from ._simulate import _streams
 
 __all__ = ["mcg_from_ecg"]
 
 
+@validate_params(SEMI_SYNTHETIC_CONSTRAINTS, prefer_skip_nested_validation=True)
 def mcg_from_ecg(
     ecg,
     sfreq,
     ch_names,
-    mcg_layout="6x6",
-    depth=0.09,
-    noise="shielded",
-    random_state=None,
     *,
     source="double_layer",
+    mcg_layout="6x6",
+    noise="shielded",
     n_patches=24,
     silent_fraction=0.07,
     mcg_model="half-space",
     sensor="magnetometer",
     gradiometer_baseline=0.05,
+    depth=0.09,
     heart_position=None,
     mains_freq=50,
+    random_state=None,
     dtype=np.float32,
 ):
     """SIMULATE the MCG of a real 12-lead ECG (semi-synthetic ECG + MCG pairs).
@@ -119,15 +127,10 @@ def mcg_from_ecg(
             f"{ecg.shape}."
         )
     check_amplitude(ecg, modality="ecg", name="ecg")
-    sfreq, baseline, depth, _ = _check_common(
-        sfreq, "12-lead", mcg_layout, noise, sensor, gradiometer_baseline, depth,
-        (60.0, 60.0), mains_freq,
-    )
+    sfreq, _ = check_physics(sfreq, (60.0, 60.0), source, depth, mcg_model)
+    baseline = gradiometer_baseline
     picks = _pick_inverse_dower_leads(ch_names, ecg.shape[1])
     dtype = _check_dtype(dtype)
-    n_patches, silent_fraction, _ = _check_source(
-        source, n_patches, silent_fraction, None, mcg_model, depth
-    )
     position = _check_heart_position(heart_position)
     sensors = _forward.mcg_sensor_positions(mcg_layout, depth)
     if position[2] - sensors[0, 2] < 0.02:

@@ -9,17 +9,15 @@ MCG forward model (the normal field above a conducting half-space, Cohen & Hosak
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import validate_params
 
-from ..utils import check_positive_int
 from ._descr import _describe
 from ._params import (
-    MIN_DURATION,
-    _check_common,
+    BEATS_CONSTRAINTS,
+    RECORDS_CONSTRAINTS,
     _check_dtype,
-    _check_real,
-    _check_respiration,
-    _check_source,
     _condition_codes,
+    check_physics,
 )
 from ._physics import _dipole, _dipole_source, _double_layer, _forward, _noise
 
@@ -80,19 +78,19 @@ def _add_noise(rngs, noise, ecg, ecg_layout, mcg, sensors, sensor, baseline, t_r
 # --------------------------------------------------------------------------- public API
 
 
+@validate_params(BEATS_CONSTRAINTS, prefer_skip_nested_validation=True)
 def make_paired_beats(
     n_subjects=20,
     beats_per_subject=50,
+    *,
     sfreq=500,
     tmin=-0.25,
     tmax=0.45,
+    source="double_layer",
     ecg_layout="12-lead",
     mcg_layout="6x6",
     noise="shielded",
     conditions=None,
-    random_state=None,
-    *,
-    source="double_layer",
     n_patches=24,
     silent_fraction=0.07,
     ecg_highpass=0.05,
@@ -103,6 +101,7 @@ def make_paired_beats(
     heart_rate=(55.0, 85.0),
     respiration=True,
     mains_freq=50,
+    random_state=None,
     dtype=np.float32,
 ):
     """Generate SIMULATED paired ECG + MCG heartbeats.
@@ -237,22 +236,12 @@ def make_paired_beats(
     >>> data.ecg.shape, data.mcg.shape
     ((6, 12, 351), (6, 36, 351))
     """
-    n_subjects = check_positive_int(n_subjects, name="n_subjects")
-    beats_per_subject = check_positive_int(beats_per_subject, name="beats_per_subject")
-    sfreq, baseline, depth, heart_rate = _check_common(
-        sfreq, ecg_layout, mcg_layout, noise, sensor, gradiometer_baseline, depth,
-        heart_rate, mains_freq,
-    )
-    tmin = _check_real(tmin, "tmin", -2.0, 2.0)
-    tmax = _check_real(tmax, "tmax", -2.0, 2.0)
+    sfreq, heart_rate = check_physics(sfreq, heart_rate, source, depth, mcg_model)
     if not tmin < 0.0 < tmax:
         raise ValueError(f"Need tmin < 0 < tmax; got tmin={tmin!r}, tmax={tmax!r}.")
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
-    respiration = _check_respiration(respiration)
-    n_patches, silent_fraction, ecg_highpass = _check_source(
-        source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth
-    )
+    baseline = gradiometer_baseline
     rngs = _streams(random_state)
 
     start, stop = int(round(tmin * sfreq)), int(round(tmax * sfreq))
@@ -304,17 +293,18 @@ def _beat_rhythm(rng, heart_rate, n_beats):
     return times[:, :-1], np.diff(times, axis=1)
 
 
+@validate_params(RECORDS_CONSTRAINTS, prefer_skip_nested_validation=True)
 def simulate_paired_recordings(
     n_subjects=5,
     duration=10.0,
-    sfreq=500,
     *,
     records_per_subject=1,
+    sfreq=500,
+    source="double_layer",
     ecg_layout="12-lead",
     mcg_layout="6x6",
     noise="shielded",
     conditions=None,
-    source="double_layer",
     n_patches=24,
     silent_fraction=0.07,
     ecg_highpass=0.05,
@@ -385,24 +375,10 @@ mcg_ch_names, ch_names, sfreq, DESCR
     >>> rec.ecg.shape, rec.mcg.shape, len(rec.r_peaks)
     ((2, 12, 2500), (2, 36, 2500), 2)
     """
-    n_subjects = check_positive_int(n_subjects, name="n_subjects")
-    records_per_subject = check_positive_int(records_per_subject, name="records_per_subject")
-    sfreq, baseline, depth, heart_rate = _check_common(
-        sfreq, ecg_layout, mcg_layout, noise, sensor, gradiometer_baseline, depth,
-        heart_rate, mains_freq,
-    )
-    duration = _check_real(duration, "duration", 0.0, None)
-    if duration < MIN_DURATION:
-        raise ValueError(
-            f"duration must be at least {MIN_DURATION:g} s (two beats at 60 bpm); "
-            f"got {duration:g}."
-        )
+    sfreq, heart_rate = check_physics(sfreq, heart_rate, source, depth, mcg_model)
     codes = _condition_codes(conditions, n_subjects)
     dtype = _check_dtype(dtype)
-    respiration = _check_respiration(respiration)
-    n_patches, silent_fraction, ecg_highpass = _check_source(
-        source, n_patches, silent_fraction, ecg_highpass, mcg_model, depth
-    )
+    baseline = gradiometer_baseline
     rngs = _streams(random_state)
 
     n_times = int(round(duration * sfreq))

@@ -111,7 +111,7 @@ def test_conditions_round_robin_and_fractions():
         (dict(n_subjects=1.5), TypeError, "n_subjects"),
         (dict(beats_per_subject=0), ValueError, "beats_per_subject"),
         (dict(sfreq=-1), ValueError, "sfreq"),
-        (dict(sfreq=50), ValueError, "at least 100"),
+        (dict(sfreq=50), ValueError, r"range \[100.0, inf\)"),
         (dict(tmin=0.1), ValueError, "tmin < 0 < tmax"),
         (dict(tmax=-0.1), ValueError, "tmin < 0 < tmax"),
         (dict(ecg_layout="15-lead"), ValueError, "12-lead"),

@@ -21,10 +21,13 @@ half-space (flat dewar, the default of physics.md) or Sarvas' sphere.
 import numpy as np
 from sklearn.utils import Bunch
 
-from . import _activation, _heart
-from ._conductor import magnetic_dipole_lead_field, sarvas_lead_field, sphere_potential_lead_field
+from . import _activation, _forward, _heart
+from ._conductor import (
+    magnetic_dipole_lead_field,
+    sarvas_lead_field,
+    sphere_potential_lead_field,
+)
 from ._dipole import axis_angle_matrices
-from . import _forward
 from ._forward import HEART_CENTRE, SENSOR_NORMAL, bz_lead_field
 
 TORSO_CENTRE = np.array([0.03, 0.03, 0.0])
