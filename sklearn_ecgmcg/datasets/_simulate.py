@@ -1,10 +1,10 @@
-"""Simulated paired ECG + MCG from one cardiac current dipole (physics.md).
+"""Simulated paired ECG + MCG beats and records (user guide: simulator, physics).
 
-Everything produced here is SIMULATED: a dynamical dipole model of the heart
-(Sameni et al. 2007, after McSharry et al. 2003) drives an ECG forward model (the
-Dower transform, or a homogeneous volume conductor for body-surface maps) and an
-MCG forward model (the normal field above a conducting half-space, Cohen & Hosaka
-1976). No code of ECGSYN, OSET, fecgsyn or MCGpy is used.
+Everything produced here is SIMULATED. The default source is an equivalent double
+layer on the ventricles (Geselowitz 1989; van Oosterom 2001) seen through a
+homogeneous sphere (ECG) and a conducting half-space or Sarvas' sphere (MCG);
+``source="dipole"`` is v1's single dynamical dipole (Sameni et al. 2007, after
+McSharry et al. 2003). No code of ECGSYN, ECGSIM, OSET, fecgsyn or MCGpy is used.
 """
 
 import numpy as np
@@ -106,13 +106,14 @@ def make_paired_beats(
 ):
     """Generate SIMULATED paired ECG + MCG heartbeats.
 
-    A dynamical dipole model (Sameni et al. 2007) of each subject's heart drives
-    an ECG forward model and a half-space MCG forward model, so sample ``i`` of
-    ``ecg`` and of ``mcg`` are the same simulated heartbeat, with its ground-truth
-    dipole. Between subjects the loop orientation and size, the heart position and
-    depth, and the heart rate vary; between beats the RR interval (LF/HF heart-rate
-    variability), respiration and the wave parameters vary. See
-    ``docs/physics.md`` for the formulas and ranges.
+    Each subject's heart drives an ECG and an MCG forward model, so sample ``i``
+    of ``ecg`` and of ``mcg`` are the same simulated heartbeat, with its ground
+    truth. The default source is an equivalent double layer on the ventricles
+    (physics v2): the heart's size, position, orientation and wall, the torso and
+    the sensors' lift-off vary between subjects; the RR interval (LF/HF heart-rate
+    variability), respiration and the patches' timing between beats; conditions
+    change the tissue. ``source="dipole"`` is the single moving dipole of v1. The
+    user guide's *simulator* and *physics* pages give the formulas and ranges.
 
     Parameters
     ----------
@@ -123,11 +124,15 @@ def make_paired_beats(
     sfreq : float, default=500
         Sampling rate in Hz (at least 100).
     tmin, tmax : float, default=-0.25, 0.45
-        Window around each R peak in seconds; ``tmin < 0 < tmax``.
+        Window around each R peak in seconds; ``tmin < 0 < tmax``. The R peak is
+        the peak of the heart vector.
+    source : {"double_layer", "dipole"}, default="double_layer"
+        The equivalent double layer (physics v2) or one moving dipole (v1, its
+        outputs unchanged).
     ecg_layout : {"12-lead", "bspm32"}, default="12-lead"
-        ``"12-lead"``: standard leads through the Dower transform of the VCG.
-        ``"bspm32"``: 32 body-surface electrodes in a homogeneous volume conductor
-        (the physical route, which sees heart position and both dipoles).
+        ``"12-lead"``: the standard leads (double layer: electrodes on a
+        homogeneous sphere; dipole: the Dower transform of the VCG).
+        ``"bspm32"``: 32 body-surface electrodes referenced to Wilson's terminal.
     mcg_layout : {"6x6", "8x8"}, default="6x6"
         36 sensors at 40 mm pitch or 64 sensors at 25 mm pitch, flat, above the heart.
     noise : {"none", "shielded", "unshielded"}, default="shielded"
@@ -141,23 +146,38 @@ def make_paired_beats(
         turn (round robin). A dict ``name -> fraction`` (fractions summing to 1):
         consecutive blocks of subjects. Names: ``"normal"``, ``"anterior_mi"``,
         ``"inferior_mi"``, ``"lbbb"``, ``"rbbb"``, ``"lvh"``, ``"ischemia"``.
-    random_state : int, RandomState instance or None, default=None
-        Seed. Each model component (anatomy, condition severity, rhythm,
-        respiration, jitter, ECG noise, MCG noise) has its own stream, so changing
-        the conditions leaves geometry, rhythm and noise unchanged.
+    n_patches : int, default=24
+        Patches of the ventricular surface (double layer), each with an
+        epicardial and an endocardial element (plus the basal rings).
+    silent_fraction : float, default=0.07
+        Share of each subject's MCG power (summed squares) carried by electrically
+        silent vortex currents (double layer); no ECG sees them. No consensus value
+        exists; 5-10 % is the range considered.
+    ecg_highpass : float or None, default=0.05
+        Cut-off (Hz) of the ECG amplifier's AC coupling (double layer), which
+        removes the DC level an injury current adds; ``None`` keeps it, as the
+        DC-coupled MCG does.
+    mcg_model : {"half-space", "sphere"}, default="half-space"
+        Normal field above a conducting half-space (flat dewar) or Sarvas' sphere
+        (double layer only).
     sensor : {"magnetometer", "gradiometer"}, default="magnetometer"
         A first-order axial gradiometer measures ``B(r) - B(r + baseline n)``.
     gradiometer_baseline : float, default=0.05
         Gradiometer baseline in metres.
     depth : float, default=0.09
-        Nominal dipole-to-sensor distance in metres; each subject's heart lies
-        within +-1 cm of it.
+        Nominal heart-to-sensor distance in metres (at least 0.08 for the double
+        layer, whose chest wall lies 7 cm in front of the heart); each subject's
+        heart lies within +-1 cm (dipole) or +-1.5 cm (double layer) of it.
     heart_rate : tuple of float, default=(55.0, 85.0)
         Range (bpm) of the subjects' mean heart rates.
     respiration : bool, default=True
-        Rotate the dipole (2-5 deg) and move it (3-5 mm) with respiration.
+        Turn the heart (2-5 deg) and move it (3-5 mm) with respiration.
     mains_freq : {50, 60}, default=50
         Mains frequency in Hz.
+    random_state : int, RandomState instance or None, default=None
+        Seed. Each model component (anatomy, condition severity, rhythm,
+        respiration, jitter, ECG noise, MCG noise) has its own stream, so changing
+        the conditions leaves geometry, rhythm and noise unchanged.
     dtype : {np.float32, np.float64}, default=np.float32
         Of the signal and dipole arrays. float32 halves the memory (10,000 beats
         of 12-lead + 36-channel MCG with their clean copies take 1.4 GB) and is
@@ -179,11 +199,38 @@ def make_paired_beats(
         target_names : ndarray of str
             All condition names, in code order.
         dipole : ndarray of shape (n_beats, 3, n_times)
-            Primary dipole moment in A m.
+            The heart's current dipole moment in A m (double layer: the sum of
+            its patches' moments).
         dipole_position : ndarray of shape (n_beats, 3)
-            Its position in metres.
+            Its position in metres (double layer: the LV centre).
+        mcg_silent : ndarray of shape (n_beats, n_mcg_channels, n_times)
+            Double layer: the silent currents' part of ``mcg_clean``.
+        activation_times, repolarisation_times : ndarray of shape (n_beats, n_elements)
+            Double layer: each element's activation and repolarisation time (s
+            from the R peak) in each beat.
+        patch_positions, patch_normals : ndarray of shape (n_subjects, n_elements, 3)
+            Double layer: element centres (m) and area-weighted outward normals
+            (m^2) at the mean respiratory pose.
+        patch_layer, patch_chamber : ndarray of shape (n_elements,)
+            Double layer: 0 endocardium, 1 epicardium, 2 basal ring; 0 LV, 1 RV.
+        patch_amplitude, patch_rest : ndarray of shape (n_subjects, n_elements)
+            Double layer: action-potential amplitude and resting level.
+        repolarisation_slope : ndarray of shape (n_subjects,)
+            Double layer: the repolarisation time scale epsilon in s.
+        lead_matrices : Bunch
+            Double layer: ``ecg`` (n_subjects, n_ecg_channels, n_elements) in mV
+            and ``mcg`` (n_subjects, n_mcg_channels, n_elements) in pT per unit
+            patch voltage, before AC coupling, at the mean respiratory pose.
+        anatomy : Bunch
+            Double layer, per subject: ``size``, ``lv_wall``, ``lv_dilation``,
+            ``position``, ``rotation``, ``torso_scale``, ``lift_off``,
+            ``breakthrough_sites``, ``sensor_positions``, ``electrode_positions``.
+        pathology_region, pathology_severity, patch_in_region
+            Double layer, per subject: the region (``"anterior"``,
+            ``"inferior"``, ``"lateral"`` or ``"none"``), its severity in [0, 1]
+            and which elements it holds.
         secondary_dipole, secondary_dipole_position
-            The weak ST-T dipole of ischemia (zero for the other conditions).
+            Dipole: the weak ST-T dipole of ischemia (zero for the other conditions).
         heart_rate : ndarray of shape (n_beats,)
             Instantaneous heart rate of each beat in bpm.
         sensor_positions : ndarray of shape (n_mcg_channels, 3)
@@ -205,8 +252,21 @@ def make_paired_beats(
 
     Notes
     -----
-    The conditions edit the Gaussian parameters of the normal set (physics.md
-    section 2, amplitudes drawn per subject in the ranges given):
+    Double layer (the default): the conditions change the tissue; region and
+    severity are in the ground truth.
+
+    - ``anterior_mi``, ``inferior_mi``: a scar, the action potentials of the
+      region's elements lowered by the severity (0.5-1), absent at 1;
+    - ``lbbb``, ``rbbb``: the LV or RV breakthrough sites lost and the myocardial
+      conduction 15 % slower (QRS about 165 ms and 115 ms);
+    - ``lvh``: a thicker (14-18 mm) and 10-20 % larger LV;
+    - ``ischemia``: in an anterior, inferior or lateral region, action potentials
+      up to 30 % lower and 40 % shorter, and the resting potential raised by up to
+      20 % of the action potential: an injury current during TQ that the
+      DC-coupled MCG keeps and an AC-coupled ECG loses.
+
+    Dipole (``source="dipole"``): the conditions edit the Gaussian parameters of
+    the normal set (amplitudes drawn per subject in the ranges given):
 
     - ``anterior_mi``: the early anterior (-z) QRS force turns posterior and wider
       (Q/QS in V1-V3), ST elevation term in -z, T inverted in z for half the subjects;
@@ -320,12 +380,14 @@ def simulate_paired_recordings(
 ):
     """Generate SIMULATED continuous paired ECG + MCG recordings with true R peaks.
 
-    The same dipole model as :func:`make_paired_beats`, run continuously: the RR
-    interval follows an LF/HF spectral process (ECGSYN model), the cardiac phase is
-    ``theta(t) = theta0 + int 2 pi / RR(t) dt`` and every beat has its own jittered
-    wave parameters; respiration rotates and moves the dipole sample by sample.
-    ECG and MCG share one time base, for testing R-peak detection and beat
-    segmentation on paired signals.
+    The same sources as :func:`make_paired_beats`, run continuously: the RR
+    interval follows an LF/HF spectral process (ECGSYN model) and every beat has
+    its own timing (double layer: activation and repolarisation times, each sample
+    taking its beat and the one before; dipole: jittered wave parameters on the
+    phase ``theta(t) = theta0 + int 2 pi / RR(t) dt``); respiration turns and
+    moves the heart sample by sample, and the AC-coupled ECG goes through a
+    first-order high-pass. ECG and MCG share one time base, for testing R-peak
+    detection and beat segmentation on paired signals.
 
     Parameters
     ----------
@@ -337,8 +399,9 @@ def simulate_paired_recordings(
         Sampling rate in Hz (at least 100).
     records_per_subject : int, default=1
         Records per subject (same heart, independent rhythm, respiration and noise).
-    ecg_layout, mcg_layout, noise, conditions, sensor, gradiometer_baseline, depth, \
-heart_rate, respiration, mains_freq, random_state, dtype
+    source, ecg_layout, mcg_layout, noise, conditions, n_patches, silent_fraction, \
+ecg_highpass, mcg_model, sensor, gradiometer_baseline, depth, heart_rate, respiration, \
+mains_freq, random_state, dtype
         As in :func:`make_paired_beats`.
 
     Returns
@@ -351,17 +414,23 @@ heart_rate, respiration, mains_freq, random_state, dtype
         ecg_clean, mcg_clean : ndarray
             The same without noise.
         r_peaks : list of ndarray of int
-            Sample index of every true R peak (phase 0) of each record.
+            Sample index of every true R peak of each record (the heart vector's
+            peak; the dipole's phase 0).
         groups : ndarray of shape (n_records,)
             Subject of each record.
         target, target_names
             Condition code of each record and all condition names.
         dipole : ndarray of shape (n_records, 3, n_times)
-            Primary dipole moment in A m.
-        dipole_position : ndarray of shape (n_records, 3, n_times)
-            Its position in metres (it moves with respiration).
+            The heart's current dipole moment in A m.
+        dipole_position : ndarray
+            Dipole: its position in metres, (n_records, 3, n_times) (it moves with
+            respiration); double layer: the LV centre, (n_records, 3).
+        mcg_silent, patch_positions, patch_normals, patch_layer, patch_chamber, \
+patch_amplitude, patch_rest, repolarisation_slope, lead_matrices, anatomy, \
+pathology_region, pathology_severity, patch_in_region
+            Double layer: as in :func:`make_paired_beats` (no per-beat times).
         secondary_dipole, secondary_dipole_position
-            The weak ST-T dipole of ischemia (zero for the other conditions).
+            Dipole: the weak ST-T dipole of ischemia (zero for the other conditions).
         sensor_positions, electrode_positions, electrode_names, ecg_ch_names, \
 mcg_ch_names, ch_names, sfreq, DESCR
             As in :func:`make_paired_beats`.
