@@ -50,31 +50,6 @@ def _layout_info(ecg_layout, mcg_layout, depth):
     )
 
 
-def _add_noise(rngs, noise, ecg, ecg_layout, mcg, sensors, sensor, baseline, t_ref, tau, sfreq,
-               mains_freq):
-    """Noisy copies of ``ecg`` and ``mcg`` (segments grouped as ``t_ref``'s rows).
-
-    ECG noise arises at the electrodes and is combined into leads like the signal,
-    so the noisy leads keep Einthoven's and Goldberger's relations (III = II - I...).
-    """
-    if noise == "none":
-        return ecg.copy(), mcg.copy()
-    to_leads = _forward.electrode_to_lead_matrix(ecg_layout)
-    # electrode noise scaled so that the average lead gets the physics.md levels
-    to_leads = to_leads / np.sqrt(np.mean(np.sum(to_leads**2, axis=1)))
-    electrode_noise = _noise.ecg_noise(
-        rngs["ecg_noise"], to_leads.shape[1], t_ref, tau, sfreq, mains_freq, dtype=ecg.dtype
-    )
-    noisy_ecg = _forward.matmul_chunked(to_leads, electrode_noise)
-    noisy_ecg += ecg
-    noisy_mcg = _noise.mcg_noise(
-        rngs["mcg_noise"], noise, sensors, sensor, baseline, t_ref, tau, sfreq, mains_freq,
-        dtype=mcg.dtype,
-    )
-    noisy_mcg += mcg
-    return noisy_ecg, noisy_mcg
-
-
 # --------------------------------------------------------------------------- public API
 
 
@@ -311,7 +286,7 @@ def make_paired_beats(
         subject_rate = subj.heart_rate
     else:  # the same draw as the dipole's (the rhythm stream's first)
         subject_rate = rngs["rhythm"].uniform(*heart_rate, n_subjects)
-    r_times, rr = _beat_rhythm(rngs["rhythm"], subject_rate, beats_per_subject)
+    r_times, rr = _dipole.beat_rhythm(rngs["rhythm"], subject_rate, beats_per_subject, HR_STD_BPM)
     idx = np.repeat(np.arange(n_subjects), beats_per_subject)
     beat_rr = rr.ravel()
     info = _layout_info(ecg_layout, mcg_layout, depth)
@@ -327,7 +302,7 @@ def make_paired_beats(
             baseline=baseline, n_patches=n_patches, silent_fraction=silent_fraction,
             ecg_highpass=ecg_highpass, mcg_model=mcg_model, respiration=respiration, dtype=dtype,
         )
-    ecg, mcg = _add_noise(
+    ecg, mcg = _noise.add_noise(
         rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
         r_times, times, sfreq, mains_freq,
     )
@@ -340,17 +315,6 @@ def make_paired_beats(
         DESCR=_describe("beats", codes, ecg_layout, mcg_layout, sensor, depth, noise, source),
         **truth, **info,
     )
-
-
-def _beat_rhythm(rng, heart_rate, n_beats):
-    """R-peak times (s) and RR intervals (s) of ``n_beats`` beats per subject."""
-    duration = (n_beats + 2) * 60.0 / heart_rate.min() * 1.5 + 5.0
-    grid, rr = _dipole.rr_tachogram(
-        rng, len(heart_rate), duration, heart_rate, np.full(len(heart_rate), HR_STD_BPM)
-    )
-    phase0 = rng.uniform(-np.pi, np.pi, len(heart_rate))
-    times = _dipole.beat_times(grid, rr, phase0, n_beats + 1)
-    return times[:, :-1], np.diff(times, axis=1)
 
 
 @validate_params(RECORDS_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -468,7 +432,7 @@ mcg_ch_names, ch_names, sfreq, DESCR
         sensors=info.sensor_positions, sensor=sensor, baseline=baseline,
         respiration=respiration, dtype=dtype, hr_std=HR_STD_BPM,
     )
-    ecg_noisy, mcg_noisy = _add_noise(
+    ecg_noisy, mcg_noisy = _noise.add_noise(
         rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
         np.zeros((len(record_subject), 1)), times, sfreq, mains_freq,
     )
@@ -513,7 +477,7 @@ def _double_layer_records(rngs, codes, n_subjects, records_per_subject, times, h
         n_patches=n_patches, silent_fraction=silent_fraction, ecg_highpass=ecg_highpass,
         mcg_model=mcg_model, respiration=respiration, sfreq=sfreq, dtype=dtype,
     )
-    ecg, mcg = _add_noise(
+    ecg, mcg = _noise.add_noise(
         rngs, noise, ecg_clean, ecg_layout, mcg_clean, info.sensor_positions, sensor, baseline,
         np.zeros((n_records, 1)), times, sfreq, mains_freq,
     )

@@ -333,3 +333,14 @@ def _cumulative_phase(grid_times, rr):
     rate = 2.0 * np.pi / rr
     steps = 0.5 * (rate[:, 1:] + rate[:, :-1]) * np.diff(grid_times)
     return np.concatenate([np.zeros((len(rr), 1)), np.cumsum(steps, axis=1)], axis=1)
+
+
+def beat_rhythm(rng, heart_rate, n_beats, hr_std):
+    """R-peak times (s) and RR intervals (s) of ``n_beats`` beats per subject."""
+    duration = (n_beats + 2) * 60.0 / heart_rate.min() * 1.5 + 5.0
+    grid, rr = rr_tachogram(
+        rng, len(heart_rate), duration, heart_rate, np.full(len(heart_rate), hr_std)
+    )
+    phase0 = rng.uniform(-np.pi, np.pi, len(heart_rate))
+    times = beat_times(grid, rr, phase0, n_beats + 1)
+    return times[:, :-1], np.diff(times, axis=1)

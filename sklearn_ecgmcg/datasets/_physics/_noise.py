@@ -19,7 +19,7 @@ to the white level (engineering estimate).
 
 import numpy as np
 
-from ._forward import SENSOR_NORMAL
+from ._forward import SENSOR_NORMAL, electrode_to_lead_matrix, matmul_chunked
 
 NOISE_PRESETS = ("none", "shielded", "unshielded")
 
@@ -272,3 +272,28 @@ def ecg_noise(rng, n_channels, t_ref, tau, sfreq, mains_freq, dtype=np.float64):
         "gsbt->gbst", slow
     )
     return noise
+
+
+def add_noise(rngs, noise, ecg, ecg_layout, mcg, sensors, sensor, baseline, t_ref, tau, sfreq,
+               mains_freq):
+    """Noisy copies of ``ecg`` and ``mcg`` (segments grouped as ``t_ref``'s rows).
+
+    ECG noise arises at the electrodes and is combined into leads like the signal,
+    so the noisy leads keep Einthoven's and Goldberger's relations (III = II - I...).
+    """
+    if noise == "none":
+        return ecg.copy(), mcg.copy()
+    to_leads = electrode_to_lead_matrix(ecg_layout)
+    # electrode noise scaled so that the average lead gets the physics.md levels
+    to_leads = to_leads / np.sqrt(np.mean(np.sum(to_leads**2, axis=1)))
+    electrode_noise = ecg_noise(
+        rngs["ecg_noise"], to_leads.shape[1], t_ref, tau, sfreq, mains_freq, dtype=ecg.dtype
+    )
+    noisy_ecg = matmul_chunked(to_leads, electrode_noise)
+    noisy_ecg += ecg
+    noisy_mcg = mcg_noise(
+        rngs["mcg_noise"], noise, sensors, sensor, baseline, t_ref, tau, sfreq, mains_freq,
+        dtype=mcg.dtype,
+    )
+    noisy_mcg += mcg
+    return noisy_ecg, noisy_mcg
