@@ -132,7 +132,7 @@ def at_respiration(terms, subject, w):
     return out
 
 
-def simulate_beats(hearts, beat, times, dtype, chunk=512):
+def simulate_beats(hearts, beat, times, dtype, chunk=64):
     """Electric potentials, electric MCG, silent MCG and current dipole of every beat.
 
     Parameters
