@@ -169,14 +169,27 @@ def shaped_noise(rng, power, n_channels, n_times, repeats=1, chunk_size=2_000_00
     gain = gain.astype(np.float32)[:, np.newaxis, np.newaxis, :]
     out = np.empty((n_groups * repeats, n_channels, n_times), dtype=dtype)
     step = max(1, chunk_size // (repeats * n_channels * 2 * n_freqs))
+    # one coefficient buffer for every chunk: no fresh pages to fault in each time
+    buffer = np.empty((step, repeats, n_channels, 2 * n_freqs), dtype=np.float32)
     for start in range(0, n_groups, step):
         stop = min(start + step, n_groups)
-        coef = rng.random((stop - start, repeats, n_channels, 2 * n_freqs), dtype=np.float32)
+        coef = rng.random(out=buffer[: stop - start], dtype=np.float32)
         coef -= np.float32(0.5)
         coef *= gain[start:stop]
-        segments = np.fft.irfft(coef.view(np.complex64), n=n_times, axis=-1)
-        out[start * repeats : stop * repeats] = segments.reshape(-1, n_channels, n_times)
+        target = out[start * repeats : stop * repeats].reshape(coef.shape[:-1] + (n_times,))
+        _irfft_into(coef.view(np.complex64), n_times, target)
     return out
+
+
+def _irfft_into(spectrum, n_times, target):
+    """``target[...] = irfft(spectrum)`` along the last axis, without a temporary when possible."""
+    if target.dtype == np.float32:
+        try:  # numpy >= 2.0 writes the inverse transform in place
+            np.fft.irfft(spectrum, n=n_times, axis=-1, out=target)
+            return
+        except TypeError:
+            pass
+    target[...] = np.fft.irfft(spectrum, n=n_times, axis=-1)
 
 
 def draw_levels(rng, levels, n_groups):
