@@ -29,13 +29,17 @@ Methods
 Data
 - ``sim-*``: ``make_paired_beats`` (``--subjects`` x ``--beats``, 12-lead ECG, 6x6
   MCG magnetometers, ``noise="shielded"`` or ``"unshielded"``) at ``--sfreq`` Hz
-  (default 250: beat content is < 40 Hz and this halves the cost on two cores).
+  (default 250: beat content is < 40 Hz and this halves the cost on two cores), with
+  the simulator's default source, the equivalent double layer (physics v2);
+  ``--source dipole`` reruns the single moving dipole of physics v1 (its results go to
+  sections of their own, ``sim-*-dipole``).
   Raw beats by default; ``--lowpass 40`` low-passes every method's beats (a section
   of its own, ``sim-*-lowpass40``).
 - ``ptbxl``: semi-synthetic pairs: the 500 Hz PTB-XL records (first ``--records``),
   band-passed 0.5-40 Hz, resampled to ``--sfreq``, MCG simulated from each ECG with
   ``mcg_from_ecg`` (shielded noise), beats cut at the ECG's R peaks by
   ``segment_beats`` (ECG and MCG at the same instants). Subject = PTB-XL patient id.
+  ``--source`` picks the source ``mcg_from_ecg`` fits as well.
 
 Speed (``--part speed``): ``CrossModalAligner.fit`` throughput (training pairs per
 second) against a plain PyTorch loop with the same towers (per-channel scaling,
@@ -79,6 +83,10 @@ from sklearn_ecgmcg.nn import ProjectionHead, clip_loss, make_encoder
 from sklearn_ecgmcg.preprocessing import BandpassFilter, segment_beats
 
 RESULTS = Path(__file__).parent / "results" / "alignment.md"
+SOURCES = {
+    "double_layer": "equivalent double layer (physics v2, the default)",
+    "dipole": "one moving dipole (physics v1)",
+}
 PTBXL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ptbxl"
 ENCODER = {"width": 8}
 COLUMNS = [
@@ -98,7 +106,8 @@ def resample(signals, sfreq, new_sfreq):
 
 def simulated(noise, args):
     data = make_paired_beats(
-        args.subjects, args.beats, sfreq=args.sfreq, noise=noise, random_state=args.seed
+        args.subjects, args.beats, sfreq=args.sfreq, noise=noise, source=args.source,
+        random_state=args.seed,
     )
     ecg, mcg = data.ecg.astype(np.float32), data.mcg.astype(np.float32)
     if args.lowpass:  # beats are too short for a high-pass
@@ -118,7 +127,9 @@ def ptbxl_beats(args, with_mcg):
     ecg = resample(ecg, 500, args.sfreq)
     mcg = None
     if with_mcg:
-        mcg = mcg_from_ecg(ecg, args.sfreq, data.ch_names, random_state=args.seed).mcg
+        mcg = mcg_from_ecg(
+            ecg, args.sfreq, data.ch_names, source=args.source, random_state=args.seed
+        ).mcg
     beats = segment_beats(ecg, mcg, sfreq=args.sfreq)
     groups = data.groups[:n_records][beats.groups]
     mcg_beats = beats.y.astype(np.float32) if with_mcg else None
@@ -282,7 +293,8 @@ def write_section(part, lines, args):
         f"## {part}",
         "",
         f"{datetime.date.today()}, {platform.machine()} with 2 CPU cores (shared), torch "
-        f"{torch.__version__} on {args.threads} thread(s). Command: "
+        f"{torch.__version__} on {args.threads} thread(s). Simulated source: "
+        f"{SOURCES[args.source]}. Command: "
         f"`python benchmarks/bench_alignment.py {' '.join(sys.argv[1:])}`",
         "",
     ]
@@ -316,6 +328,8 @@ def main():
     parser.add_argument("--methods", default="", help="comma-separated subset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--source", choices=list(SOURCES), default="double_layer",
+                        help="simulated source (make_paired_beats, mcg_from_ecg)")
     parser.add_argument("--lowpass", type=float, default=None,
                         help="low-pass the simulated beats of every method at this many Hz "
                              "(results go to their own section)")
@@ -339,7 +353,8 @@ def main():
                 ecg, _, _ = ptbxl_beats(args, with_mcg=False)
                 fitted_stage1.append(pretrainer(args).fit(ecg))
             return FrozenEstimator(fitted_stage1[0])
-    section = f"{args.part}-lowpass{args.lowpass:g}" if args.lowpass else args.part
+    section = args.part + ("-dipole" if args.source == "dipole" else "")
+    section += f"-lowpass{args.lowpass:g}" if args.lowpass else ""
     write_section(section, retrieval(args, X, Y, groups, stage1), args)
 
 
