@@ -188,9 +188,11 @@ def _double_layer_from_ecg(rng, leads, sfreq, position, sensors, sensor, baselin
     rise = np.clip(savgol_filter(voltages, window, 2, deriv=1, axis=-1), 0.0, None)
     silent = _forward.matmul_chunked(silent_matrix.astype(dtype), rise)
     record = np.arange(len(leads))
-    silent *= _double_layer.silent_scale(
-        electric, silent, record, len(leads), silent_fraction
-    )[:, None, None].astype(dtype)
+    scale = _double_layer.silent_scale(
+        _double_layer.summed_squares(electric), _double_layer.summed_squares(silent), record,
+        len(leads), silent_fraction,
+    )
+    silent *= scale[:, None, None].astype(dtype)
     anatomy = _double_layer.nominal_heart(position)
     template = _double_layer._heart.patch_template(n_patches)
     _, wn = _double_layer._heart.place_elements(template, anatomy)

@@ -4,7 +4,7 @@ Every element ``k`` of the heart surface is a current dipole
 ``m_k(t) = -c w_k n_k V_k(t)`` (Geselowitz 1989; van Oosterom 2001): the double
 layer points from depolarised toward resting tissue, so a wave moving toward an
 electrode is positive there. Both forward models are linear in the ``V_k``, so
-each subject's heart reduces to three matrices: ECG ``(n_electrodes, E)``, MCG
+each subject's heart reduces to three matrices: ECG ``(n_channels, E)``, MCG
 ``(n_sensors, E)`` and the silent MCG ``(n_sensors, E)`` (applied to ``dV/dt``);
 a beat is one matrix product. Respiration moves and turns the heart by a scalar
 ``w`` in [-1, 1] per beat; the matrices are computed exactly at ``w = -1, 0, 1``
@@ -133,7 +133,7 @@ def at_respiration(terms, subject, w):
 
 
 def simulate_beats(hearts, beat, times, dtype, chunk=64):
-    """Electric potentials, electric MCG, silent MCG and current dipole of every beat.
+    """ECG, electric MCG, silent MCG and current dipole of every beat.
 
     Parameters
     ----------
@@ -146,24 +146,27 @@ def simulate_beats(hearts, beat, times, dtype, chunk=64):
 
     Returns
     -------
-    electrodes, mcg, silent : ndarray of shape (n_beats, channels, T)
-        Potentials (mV), normal field of the double layer (pT) and of the silent
-        sources before their calibration (pT per unit).
-    electrode_mean : ndarray of shape (n_beats, n_electrodes)
-        Each beat's cycle mean at the electrodes (what AC coupling removes).
+    ecg, mcg, silent : ndarray of shape (n_beats, channels, T)
+        ECG channels (mV, DC-coupled), normal field of the double layer (pT) and
+        of the silent sources before their calibration (pT per unit).
+    ecg_mean : ndarray of shape (n_beats, n_ecg_channels)
+        Each beat's cycle mean (what AC coupling removes).
     dipole : ndarray of shape (n_beats, 3, T)
         Total current dipole moment of the double layer (A m).
+    power : Bunch
+        Summed squares of ``mcg`` and ``silent`` per beat, for :func:`silent_scale`.
     """
     props, subject = hearts.props, beat.subject
     electric = respiration_terms(
         np.concatenate([hearts.matrices.ecg, hearts.matrices.mcg], axis=2), dtype
     )
     silent_terms = respiration_terms(hearts.matrices.silent, dtype)
-    n_el = hearts.matrices.ecg.shape[2]
-    n_beats, n_times = len(subject), len(times)
-    both = np.empty((n_beats, electric.shape[2], n_times), dtype=dtype)
+    n_ecg, n_beats, n_times = hearts.matrices.ecg.shape[2], len(subject), len(times)
+    ecg = np.empty((n_beats, n_ecg, n_times), dtype=dtype)
+    mcg = np.empty((n_beats, electric.shape[2] - n_ecg, n_times), dtype=dtype)
     silent = np.empty((n_beats, silent_terms.shape[2], n_times), dtype=dtype)
     dipole = np.empty((n_beats, 3, n_times), dtype=dtype)
+    power = Bunch(mcg=np.empty(n_beats), silent=np.empty(n_beats))
     amplitude, rest = props.amplitude[subject], props.rest[subject]
     moment = (-SOURCE_STRENGTH * hearts.wn.transpose(0, 2, 1)).astype(dtype)
     for start in range(0, n_beats, chunk):
@@ -171,28 +174,35 @@ def simulate_beats(hearts, beat, times, dtype, chunk=64):
         voltage, slope = _activation.transmembrane(
             times, beat.tau[sl], beat.rho[sl], amplitude[sl], rest[sl], beat.epsilon[sl], dtype
         )
-        np.matmul(at_respiration(electric, subject[sl], beat.w[sl]), voltage, out=both[sl])
+        both = np.matmul(at_respiration(electric, subject[sl], beat.w[sl]), voltage)
+        ecg[sl], mcg[sl] = both[:, :n_ecg], both[:, n_ecg:]
         np.matmul(at_respiration(silent_terms, subject[sl], beat.w[sl]), slope, out=silent[sl])
         np.matmul(moment[subject[sl]], voltage, out=dipole[sl])
+        power.mcg[sl] = np.einsum("nct,nct->n", mcg[sl], mcg[sl])
+        power.silent[sl] = np.einsum("nct,nct->n", silent[sl], silent[sl])
     mean_v = _activation.cycle_mean(beat.tau, beat.rho, amplitude, rest, beat.rr)
-    g_ecg = at_respiration(electric[:, :, :n_el].astype(np.float64), subject, beat.w)
-    electrode_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
-    return both[:, :n_el], both[:, n_el:], silent, electrode_mean, dipole
+    g_ecg = at_respiration(respiration_terms(hearts.matrices.ecg, np.float64), subject, beat.w)
+    ecg_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
+    return ecg, mcg, silent, ecg_mean, dipole, power
 
 
-def silent_scale(mcg, silent, subject, n_subjects, fraction):
+def silent_scale(power_mcg, power_silent, subject, n_subjects, fraction):
     """Per-beat factor that gives the silent part ``fraction`` of each subject's MCG power.
 
-    The share is of summed squares: ``|silent|^2 / (|electric|^2 + |silent|^2)``.
+    The share is of summed squares: ``|silent|^2 / (|electric|^2 + |silent|^2)``;
+    ``power_*`` are each beat's (or record's) summed squares.
     """
     if fraction == 0.0:
         return np.zeros(len(subject))
-    power = lambda x: np.bincount(  # noqa: E731
-        subject, weights=np.einsum("nct,nct->n", x, x).astype(np.float64), minlength=n_subjects
-    )
-    electric, magnetic = power(mcg), power(silent)
+    electric = np.bincount(subject, weights=power_mcg, minlength=n_subjects)
+    magnetic = np.bincount(subject, weights=power_silent, minlength=n_subjects)
     scale = np.sqrt(fraction * electric / ((1.0 - fraction) * np.maximum(magnetic, 1e-30)))
     return scale[subject]
+
+
+def summed_squares(x):
+    """``(x**2).sum()`` per row of ``(n, channels, times)``, float64."""
+    return np.einsum("nct,nct->n", x, x).astype(np.float64)
 
 
 def _vortex_axes(rng, wn):
@@ -217,16 +227,17 @@ def draw_respiration(rng, n):
     )
 
 
-def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor, baseline,
-                    mcg_model):
+def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, to_leads, sensors, sensor,
+                    baseline, mcg_model):
     """Draw each subject's heart and tissue, and compute its lead matrices.
 
     Returns
     -------
     hearts : Bunch
         ``template``, ``anatomy``, ``tissue``, ``respiration``, ``props``,
-        ``positions``, ``wn``, ``matrices``, ``sensors`` (n, n_sensors, 3) and
-        ``electrodes`` (n, n_electrodes, 3).
+        ``positions``, ``wn``, ``matrices`` (``ecg`` in channels, after
+        ``to_leads``), ``sensors`` (n, n_sensors, 3) and ``electrodes``
+        (n, n_electrodes, 3).
     """
     n = len(codes)
     lvh = np.array(conditions)[codes] == "lvh"
@@ -243,6 +254,7 @@ def simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sen
     vortex = _vortex_axes(rngs["anatomy"], wn)
     matrices = lead_matrices(template, positions, wn, vortex, anatomy, respiration, subject_el,
                              subject_sens, sensor, baseline, mcg_model)
+    matrices.ecg = to_leads @ matrices.ecg  # electrodes -> ECG channels
     return Bunch(template=template, anatomy=anatomy, tissue=tissue, respiration=respiration,
                  props=props, positions=positions, wn=wn, sites=sites, matrices=matrices,
                  sensors=subject_sens, electrodes=subject_el)
@@ -294,18 +306,16 @@ def paired_beats(rngs, codes, conditions, subject, r_times, rr, times, *, ecg_la
     time constant exceeds the RR interval, 3.2 s at 0.05 Hz).
     """
     electrodes, to_leads = electrode_layout(ecg_layout)
-    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor,
-                             baseline, mcg_model)
+    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, to_leads, sensors,
+                             sensor, baseline, mcg_model)
     beat = beat_parameters(rngs["jitter"], hearts, subject, r_times, rr, respiration)
-    at_electrodes, mcg, silent, electrode_mean, dipole = simulate_beats(
-        hearts, beat, times, dtype
-    )
+    ecg, mcg, silent, ecg_mean, dipole, power = simulate_beats(hearts, beat, times, dtype)
     if ecg_highpass is not None:
-        at_electrodes -= electrode_mean[:, :, None].astype(dtype)
-    silent *= silent_scale(mcg, silent, subject, len(codes), silent_fraction)[:, None, None].astype(dtype)
+        ecg -= ecg_mean[:, :, None].astype(dtype)
+    scale = silent_scale(power.mcg, power.silent, subject, len(codes), silent_fraction)
+    silent *= scale[:, None, None].astype(dtype)
     mcg += silent
-    ecg = _forward.matmul_chunked(to_leads, at_electrodes)
-    truth = _truth(hearts, silent, dipole, subject, to_leads)
+    truth = _truth(hearts, silent, dipole, subject)
     truth.update(activation_times=beat.tau, repolarisation_times=beat.rho)
     return ecg, mcg, truth
 
@@ -360,8 +370,8 @@ def paired_records(rngs, codes, conditions, record_subject, r_times, rr, times, 
         Where in the breathing cycle each record starts (s).
     """
     electrodes, to_leads = electrode_layout(ecg_layout)
-    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, sensors, sensor,
-                             baseline, mcg_model)
+    hearts = simulate_hearts(rngs, codes, conditions, n_patches, electrodes, to_leads, sensors,
+                             sensor, baseline, mcg_model)
     electric = respiration_terms(
         np.concatenate([hearts.matrices.ecg, hearts.matrices.mcg], axis=2), np.float64
     )
@@ -383,14 +393,14 @@ def paired_records(rngs, codes, conditions, record_subject, r_times, rr, times, 
         both[r] = _breathing_product(electric[s], voltage, w)
         silent[r] = _breathing_product(silent_terms[s], slope, w)
         dipole[r] = -SOURCE_STRENGTH * hearts.wn[s].T @ voltage
-    at_electrodes, mcg = both[:, :n_el], both[:, n_el:]
+    ecg, mcg = both[:, :n_el], both[:, n_el:]
     if ecg_highpass is not None:
-        at_electrodes = _ac_coupled(at_electrodes, ecg_highpass, sfreq).astype(dtype)
-    silent *= silent_scale(mcg, silent, record_subject, len(codes), silent_fraction)[
-        :, None, None].astype(dtype)
+        ecg = _ac_coupled(ecg, ecg_highpass, sfreq).astype(dtype)
+    scale = silent_scale(summed_squares(mcg), summed_squares(silent), record_subject, len(codes),
+                         silent_fraction)
+    silent *= scale[:, None, None].astype(dtype)
     mcg = mcg + silent
-    ecg = _forward.matmul_chunked(to_leads, np.ascontiguousarray(at_electrodes))
-    return ecg, mcg, _truth(hearts, silent, dipole, record_subject, to_leads)
+    return np.ascontiguousarray(ecg), mcg, _truth(hearts, silent, dipole, record_subject)
 
 
 def _breathing_product(terms, source, w):
@@ -407,7 +417,7 @@ def _ac_coupled(x, cutoff, sfreq):
     return sosfilt(sos, x - x.mean(axis=-1, keepdims=True), axis=-1)
 
 
-def _truth(hearts, silent, dipole, subject, to_leads):
+def _truth(hearts, silent, dipole, subject):
     """Ground truth shared by beats and records."""
     return Bunch(
         mcg_silent=silent, dipole=dipole, dipole_position=hearts.anatomy.position[subject],
@@ -423,8 +433,7 @@ def _truth(hearts, silent, dipole, subject, to_leads):
                                    for r in hearts.tissue.region]),
         pathology_severity=hearts.tissue.severity,
         patch_in_region=hearts.props.in_region,
-        lead_matrices=Bunch(ecg=to_leads @ hearts.matrices.ecg[:, 1],
-                            mcg=hearts.matrices.mcg[:, 1]),
+        lead_matrices=Bunch(ecg=hearts.matrices.ecg[:, 1], mcg=hearts.matrices.mcg[:, 1]),
     )
 
 
