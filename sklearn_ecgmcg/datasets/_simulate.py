@@ -230,8 +230,10 @@ def make_paired_beats(
     Double layer (the default): the conditions change the tissue; region and
     severity are in the ground truth.
 
-    - ``anterior_mi``, ``inferior_mi``: a scar, the action potentials of the
-      region's elements lowered by the severity (0.5-1), absent at 1;
+    - ``anterior_mi``, ``inferior_mi``: a healed scar: the region's elements take
+      the potential of the scar's border with living muscle (one activation and
+      repolarisation through the wall, blended in by the severity 0.5-1), so the
+      leads facing it lose their R wave (Q/QS) and the ST stays isoelectric;
     - ``lbbb``, ``rbbb``: the LV or RV breakthrough sites lost and the myocardial
       conduction 15 % slower (QRS about 165 ms and 115 ms);
     - ``lvh``: a thicker (14-18 mm) and 10-20 % larger LV;

@@ -231,6 +231,22 @@ def test_lbbb_widens_the_qrs_and_lvh_raises_amplitudes(normal_beats):
         np.abs(normal_beats.ecg_clean).max(axis=(1, 2)))
 
 
+@pytest.mark.parametrize("condition, leads", [("anterior_mi", ["V1", "V2", "V3"]),
+                                              ("inferior_mi", ["III", "aVF"])])
+def test_a_scar_takes_the_r_wave_of_the_leads_facing_it_and_leaves_st_alone(condition, leads):
+    kwargs = dict(n_subjects=20, beats_per_subject=1, **CLEAN)
+    normal, scar = make_paired_beats(**kwargs), make_paired_beats(conditions=condition, **kwargs)
+    t = normal.times
+    qrs, st = (t > -0.06) & (t < 0.08), (t > 0.07) & (t < 0.09)
+    for lead in leads:
+        k = normal.ch_names["ecg"].index(lead)
+        r_normal = np.median(normal.ecg_clean[:, k, qrs].max(axis=1))
+        r_scar = np.median(scar.ecg_clean[:, k, qrs].max(axis=1))
+        assert r_scar < 0.5 * r_normal
+    shift = np.abs(scar.ecg_clean[:, :, st] - normal.ecg_clean[:, :, st]).mean(axis=-1)
+    assert np.median(shift) < 0.05  # mV: no injury current in a healed scar
+
+
 def test_ischaemia_shows_in_the_st_and_tq_levels_of_the_mcg():
     data = make_paired_beats(n_subjects=120, beats_per_subject=6,
                              conditions=["normal", "ischemia"], random_state=0)

@@ -129,11 +129,32 @@ def patch_properties(template, tissue, positions, sites, site_delay):
     severity = tissue.severity[:, None] * in_region
     scar = np.isin(tissue.name, ["anterior_mi", "inferior_mi"])[:, None]
     ischemic = (tissue.name == "ischemia")[:, None]
-    amplitude = np.where(scar, 1.0 - severity, amplitude)
+    tau, apd = _scar_border(template, tau, apd, np.where(scar, severity, 0.0))
     amplitude = np.where(ischemic, 1.0 - ISCHEMIA_AMPLITUDE_LOSS * severity, amplitude)
     apd = np.where(ischemic, apd * (1.0 - ISCHEMIA_APD_SHORTENING * severity), apd)
     rest = np.where(ischemic, ISCHEMIA_REST_RISE * severity, rest)
     return Bunch(tau=tau, apd=apd, amplitude=amplitude, rest=rest, in_region=in_region)
+
+
+def _scar_border(template, tau, apd, severity):
+    """Activation and APD of a scar's elements: those of its border with living muscle.
+
+    A passive scar carries no double layer; the living myocardium around it is
+    closed by its border with the scar, which has the potential of the muscle
+    next to it. By the solid-angle theorem, that border is equivalent to the
+    scar's own epicardial and endocardial elements carrying the border's
+    potential: one activation time and one APD through the wall (their mean), so
+    the region loses its transmural dipole (Q waves) and stays uniform during the
+    plateau (an isoelectric ST, as in a healed infarct). ``severity`` (0 to 1)
+    is the transmural extent: it blends each element toward the border.
+    """
+    mate = np.arange(len(template.layer))  # the other layer's element of each patch
+    epi = np.flatnonzero(template.layer == EPI)
+    mate[epi] = template.partner[epi]
+    mate[template.partner[epi]] = epi
+    tau = tau + severity * ((tau + tau[:, mate]) / 2.0 - tau)
+    apd = apd + severity * ((apd + apd[:, mate]) / 2.0 - apd)
+    return tau, apd
 
 
 def activation_times(template, tissue, positions, sites, site_delay):
