@@ -43,6 +43,7 @@ from sklearn_ecgmcg.preprocessing import (
     BandpassFilter,
     BaselineCorrector,
     BeatSegmenter,
+    detect_mains_frequency,
     detect_r_peaks,
     segment_beats,
 )
@@ -406,6 +407,22 @@ TABLE = {
                 lambda ctx: ((lambda X: detect_r_peaks(X, sfreq=SFREQ, detector="pan")),
                              (_record(ctx),)),
                 ValueError, r"detector must be one of",
+            ),
+        },
+    ),
+    "detect_mains_frequency": Api(
+        good=lambda ctx: _record(ctx),
+        call=lambda X, ctx: detect_mains_frequency(X, SFREQ),
+        signal_cases=NUMERIC,
+        other={
+            "sfreq_zero": lambda ctx: ((lambda X: detect_mains_frequency(X, 0)), (_record(ctx),)),
+            "sfreq_negative": lambda ctx: (
+                (lambda X: detect_mains_frequency(X, -SFREQ)), (_record(ctx),)
+            ),
+            "impossible_parameter": (
+                lambda ctx: ((lambda X: detect_mains_frequency(X, SFREQ, candidates=(-50.0,))),
+                             (_record(ctx),)),
+                ValueError, r"candidates must be positive mains frequencies",
             ),
         },
     ),

@@ -2,6 +2,7 @@
 
 from ._baseline import BaselineCorrector
 from ._filter import BandpassFilter
+from ._mains import detect_mains_frequency
 from ._peaks import find_rt_peaks
 from ._rpeaks import detect_r_peaks
 from ._segment import BeatSegmenter, segment_beats
@@ -10,6 +11,7 @@ __all__ = [
     "BandpassFilter",
     "BaselineCorrector",
     "BeatSegmenter",
+    "detect_mains_frequency",
     "detect_r_peaks",
     "find_rt_peaks",
     "segment_beats",

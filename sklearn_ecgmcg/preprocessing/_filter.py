@@ -6,9 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import signal
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import check_sfreq, check_signals
+from ._mains import detect_mains_frequency, mains_harmonics
 from ._stateless import StatelessSignalTransformer, required_sfreq
 
 __all__ = ["BandpassFilter"]
@@ -26,8 +27,9 @@ def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=3
         ``h_freq=None`` a high-pass, both None no Butterworth stage.
     order : int
         Butterworth order of each edge (a band-pass has ``2 * order`` poles).
-    notch_freq : float or None, default=None
-        Centre of an IIR notch (``scipy.signal.iirnotch``) in Hz.
+    notch_freq : float, sequence of float or None, default=None
+        Centre of an IIR notch (``scipy.signal.iirnotch``) in Hz, or of several
+        (a mains frequency and its harmonics).
     notch_quality : float, default=30.0
         Quality factor of the notch: its -3 dB width is ``notch_freq / notch_quality``.
 
@@ -44,7 +46,9 @@ def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=3
     """
     sfreq = check_sfreq(sfreq)
     nyquist = sfreq / 2.0
-    for name, freq in (("l_freq", l_freq), ("h_freq", h_freq), ("notch_freq", notch_freq)):
+    notches = [] if notch_freq is None else list(np.atleast_1d(notch_freq).astype(float))
+    edges = [("l_freq", l_freq), ("h_freq", h_freq)] + [("notch_freq", f) for f in notches]
+    for name, freq in edges:
         if freq is not None and freq >= nyquist:
             raise ValueError(
                 f"{name}={freq} Hz must be below the Nyquist frequency sfreq/2 = "
@@ -56,7 +60,7 @@ def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=3
             f"l_freq={l_freq} Hz must be below h_freq={h_freq} Hz; swap them, or set "
             "one to None for a high- or low-pass filter."
         )
-    if l_freq is None and h_freq is None and notch_freq is None:
+    if l_freq is None and h_freq is None and not notches:
         raise ValueError(
             "l_freq, h_freq and notch_freq are all None, so the filter would do "
             "nothing; set at least one of them."
@@ -68,8 +72,8 @@ def design_filter(sfreq, l_freq, h_freq, order, notch_freq=None, notch_quality=3
         stages.append(signal.butter(order, h_freq, "lowpass", fs=sfreq, output="sos"))
     elif l_freq is not None:
         stages.append(signal.butter(order, l_freq, "highpass", fs=sfreq, output="sos"))
-    if notch_freq is not None:
-        b, a = signal.iirnotch(notch_freq, notch_quality, fs=sfreq)
+    for freq in notches:
+        b, a = signal.iirnotch(freq, notch_quality, fs=sfreq)
         stages.append(signal.tf2sos(b, a))
     return np.vstack(stages)
 
@@ -148,9 +152,13 @@ class BandpassFilter(StatelessSignalTransformer):
         Sampling rate of the signals in Hz. Required: there is no safe default.
     order : int, default=4
         Butterworth order of each edge.
-    notch_freq : float or None, default=None
+    notch_freq : float, "auto" or None, default=None
         Mains frequency to remove (typically 50 or 60 Hz) with an IIR notch, also
-        applied forward and backward. None: no notch.
+        applied forward and backward. ``"auto"``: find 50 or 60 Hz in the
+        spectrum of the signals being filtered
+        (:func:`~sklearn_ecgmcg.preprocessing.detect_mains_frequency`) and notch
+        it and its harmonics below the Nyquist frequency; no notch when neither
+        hum stands out. None: no notch.
     notch_quality : float, default=30.0
         Quality factor of the notch; its -3 dB width is ``notch_freq / notch_quality``.
 
@@ -161,8 +169,13 @@ class BandpassFilter(StatelessSignalTransformer):
         ``n_channels * n_times`` for 3-D input. Informational only: being a
         stateless filter, ``transform`` accepts records of any length and channel
         count.
-    sos_ : ndarray of shape (n_sections, 6)
-        The filter cascade used by ``transform``.
+    sos_ : ndarray of shape (n_sections, 6) or None
+        The filter cascade designed for the data seen in ``fit`` (None when
+        ``notch_freq="auto"`` found no hum and there is no band edge).
+    notch_freq_ : float or None
+        The notch frequency used for the data seen in ``fit``: ``notch_freq``,
+        or what ``"auto"`` found there. ``transform`` looks again at each batch
+        it filters (the filter is stateless).
 
     See Also
     --------
@@ -178,7 +191,10 @@ class BandpassFilter(StatelessSignalTransformer):
     shorter than three periods of ``l_freq`` (6 s at 0.5 Hz), such as single beats,
     get a ``UserWarning``: the high-pass then distorts the waves, so filter
     continuous records before segmenting them, or low-pass beats only
-    (``l_freq=None``).
+    (``l_freq=None``). A notch rings with time constant ``Q / (pi f)`` (0.2 s at
+    50 Hz): where the hum is strong, its onset at each edge of a record leaves
+    about a second of ringing there; filter continuous records and drop their
+    edges.
 
     Examples
     --------
@@ -194,7 +210,7 @@ class BandpassFilter(StatelessSignalTransformer):
         "h_freq": [Interval(Real, 0, None, closed="neither"), None],
         "sfreq": [Interval(Real, 0, None, closed="neither"), None],
         "order": [Interval(Integral, 1, None, closed="left")],
-        "notch_freq": [Interval(Real, 0, None, closed="neither"), None],
+        "notch_freq": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"}), None],
         "notch_quality": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -214,10 +230,22 @@ class BandpassFilter(StatelessSignalTransformer):
         self.notch_freq = notch_freq
         self.notch_quality = notch_quality
 
-    def _design(self):
+    def _notch(self, X):
+        """The notch frequency for ``X``, and every line to notch (harmonics for "auto")."""
+        if self.notch_freq != "auto":
+            return self.notch_freq, self.notch_freq
+        found = detect_mains_frequency(X, required_sfreq(self))
+        if found is None:
+            return None, None
+        return found, mains_harmonics(found, required_sfreq(self), self.notch_quality)
+
+    def _design(self, X):
+        """The cascade for ``X``, or None when "auto" found no hum and nothing else is asked."""
+        _, lines = self._notch(X)
+        if lines is None and self.l_freq is None and self.h_freq is None and self.notch_freq:
+            return None
         return design_filter(
-            required_sfreq(self), self.l_freq, self.h_freq, self.order,
-            self.notch_freq, self.notch_quality,
+            required_sfreq(self), self.l_freq, self.h_freq, self.order, lines, self.notch_quality,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -236,7 +264,8 @@ class BandpassFilter(StatelessSignalTransformer):
         self : BandpassFilter
         """
         X = check_signals(X)
-        self.sos_ = self._design()
+        self.notch_freq_, _ = self._notch(X)
+        self.sos_ = self._design(X)
         self.n_features_in_ = int(np.prod(X.shape[1:]))
         return self
 
@@ -255,10 +284,10 @@ class BandpassFilter(StatelessSignalTransformer):
             Filtered signals, float32 when ``X`` is float32, else float64.
         """
         self._validate_params()
-        sos = self._design()
         X = check_signals(X)
+        sos = self._design(X)
         self._warn_if_too_short_for_high_pass(X.shape[-1])
-        return apply_filter(X, sos)
+        return X.copy() if sos is None else apply_filter(X, sos)
 
     def _warn_if_too_short_for_high_pass(self, n_times):
         if self.l_freq is None:
