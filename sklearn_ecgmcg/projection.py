@@ -321,7 +321,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
                 f"CrossModalAligner.transform; got an array of shape {X.shape}."
             )
         if getattr(X, "ndim", 2) == 3:
-            X = check_signals(X, name="X")  # float32 stays float32, as for 2-D latents
+            # float32 stays float32, as for 2-D latents
+            X = check_signals(X, name="X", signals=False)
             if reset:
                 self.n_features_in_ = X.shape[1]
             elif X.shape[1:] != self.latent_shape_:

@@ -24,6 +24,7 @@ def check_signals(
     min_times=1,
     dtype="numeric",
     copy=False,
+    signals=True,
 ):
     """Validate a batch of signals.
 
@@ -42,6 +43,10 @@ def check_signals(
         input to float64. A NumPy float type converts to that type.
     copy : bool, default=False
         Always return a new array, never a view of ``X``.
+    signals : bool, default=True
+        ``X`` holds channels over time, so a 3-D array with far more "channels"
+        than time samples is rejected as channels-last. False for other 3-D
+        arrays checked the same way (time-resolved latents).
 
     Returns
     -------
@@ -54,7 +59,7 @@ def check_signals(
         If ``X`` holds string, object or other non-numeric values.
     ValueError
         If ``X`` is complex, empty, has the wrong number of dimensions, too few
-        time samples, or holds NaN or infinite values.
+        time samples, looks channels-last, or holds NaN or infinite values.
     """
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array of signals, got a string.")
@@ -98,6 +103,8 @@ def check_signals(
                 else ""
             )
         )
+    if signals:
+        _reject_channels_last(array.shape, name)
     if array.shape[-1] < min_times:
         raise ValueError(
             f"{name} has {array.shape[-1]} time samples; at least {min_times} are needed."
@@ -113,6 +120,28 @@ def check_signals(
     if ensure_3d and out.ndim == 2:
         out = out[:, np.newaxis, :]
     return out
+
+
+# More "channels" than any ECG/MCG/BSPM system has, or many times more channels than
+# time samples with only a handful of those: an array given channels-last.
+MAX_CHANNELS = 256
+CHANNELS_LAST_RATIO, FEW_CHANNELS = 4, 16
+
+
+def _reject_channels_last(shape, name):
+    if len(shape) != 3:
+        return
+    _, n_channels, n_times = shape
+    if n_channels <= n_times:
+        return
+    if n_channels > MAX_CHANNELS or (
+        n_times <= FEW_CHANNELS and n_channels > CHANNELS_LAST_RATIO * n_times
+    ):
+        raise ValueError(
+            f"{name} has shape {shape}: {n_channels} channels of {n_times} time samples "
+            "each. That looks like channels-last data (n_samples, n_times, n_channels); "
+            f"signals are (n_samples, n_channels, n_times): pass {name}.transpose(0, 2, 1)."
+        )
 
 
 # Input bytes checked at once by _all_finite (its boolean mask is a fraction of it).

@@ -184,3 +184,22 @@ def test_check_amplitude_reads_a_bounded_subsample(recwarn):
     X[::40] *= 1e3
     assert 2 < check_amplitude(X) < 3.5  # 99th percentile of |N(0, 1)|: 2.58
     assert not [w for w in recwarn if issubclass(w.category, UnitsWarning)]
+
+
+@pytest.mark.parametrize("shape", [(3, 5000, 12), (3, 88, 12), (3, 5000, 1), (2, 300, 36)])
+def test_channels_last_signals_are_rejected_with_the_transpose_to_use(shape):
+    X = np.zeros(shape)
+    with pytest.raises(ValueError, match=r"channels-last .* pass X\.transpose\(0, 2, 1\)"):
+        check_signals(X)
+    from sklearn_ecgmcg.alignment import CrossModalAligner
+    from sklearn_ecgmcg.preprocessing import BandpassFilter
+
+    with pytest.raises(ValueError, match="channels-last"):
+        BandpassFilter(l_freq=None, h_freq=40.0, sfreq=500.0).fit_transform(X)
+    with pytest.raises(ValueError, match="channels-last"):
+        CrossModalAligner(max_epochs=0).fit(X, np.zeros((shape[0], 36, 100)))
+
+
+@pytest.mark.parametrize("shape", [(3, 12, 5000), (3, 36, 20), (3, 1, 500), (3, 64, 64)])
+def test_channels_first_signals_are_accepted(shape):
+    assert check_signals(np.zeros(shape)).shape == shape
