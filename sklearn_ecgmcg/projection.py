@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model import RidgeCV
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._base import TRAINING_CONSTRAINTS, BaseTorchEstimator
@@ -206,7 +206,12 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         """
         X = self._validate_latents(X, reset=True)
         y = _check_target(y)
-        check_consistent_length(X, y)
+        if len(X) != len(y):
+            raise ValueError(
+                f"X has {len(X)} latents but y has {len(y)} MCG samples: found input "
+                "variables with inconsistent numbers of samples. Pass the MCG beats paired "
+                "with the latents, row by row (the same beats, in the same order)."
+            )
         if X.shape[0] < 2:
             raise ValueError(
                 "LatentProjector needs at least 2 samples to standardise the latents; "

@@ -314,7 +314,7 @@ TABLE = {
         other={
             "length_mismatch": (
                 lambda ctx: (LatentProjector().fit, (_latents(ctx), _mcg(ctx, n=8))),
-                ValueError, r"inconsistent numbers of samples: \[16, 8\]",
+                ValueError, r"X has 16 latents but y has 8 MCG samples: .* paired with the latents",
             ),
             "channel_mismatch": lambda ctx: (
                 ctx.fitted["projector"].predict, (_latents(ctx, dim=5),)

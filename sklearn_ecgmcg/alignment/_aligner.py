@@ -13,6 +13,7 @@ from .._base import CONTRASTIVE_CONSTRAINTS, TRAINING_CONSTRAINTS, BaseTorchEsti
 from ..nn import ENCODER_PRESETS, AlignmentModule, CrossModalCriterion, make_encoder
 from ..nn._towers import build_tower, recalibrate_batch_norm
 from ..utils import check_amplitude, check_paired_signals
+from ..utils._validation import check_ecg_mcg_order
 from ._encoding import SharedLatentMixin
 from ._inputs import (
     DEFAULT_LOCAL_WINDOWS,
@@ -333,8 +334,8 @@ class CrossModalAligner(
         X, y = check_paired_signals(
             X, as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
         )
-        check_amplitude(X, modality="ecg", name="X")
-        check_amplitude(y, modality="mcg", name="y")
+        check_ecg_mcg_order(check_amplitude(X, modality="ecg", name="X"),
+                            check_amplitude(y, modality="mcg", name="y"))
         if len(X) < 2:
             raise ValueError(
                 f"CrossModalAligner needs at least 2 paired beats; got n_samples = {len(X)} "

@@ -305,3 +305,39 @@ def check_amplitude(X, *, modality="ecg", name="X"):
         stacklevel=3,
     )
     return amplitude
+
+
+# ECG in mV (~1) is tens of times smaller than MCG in pT (~20-50); an ECG this many
+# times larger than its MCG means the two were swapped or one is in other units.
+SWAPPED_RATIO = 10.0
+
+
+def check_ecg_mcg_order(ecg_amplitude, mcg_amplitude, names=("X", "y")):
+    """Raise when the ECG is far larger than its paired MCG: the two were swapped.
+
+    Only when both amplitudes are plausible for their own modality (else
+    :func:`check_amplitude` has already warned about the units).
+
+    Parameters
+    ----------
+    ecg_amplitude, mcg_amplitude : float
+        Robust amplitudes from :func:`check_amplitude`.
+    names : tuple of str, default=("X", "y")
+        Argument names of the ECG and the MCG, used in the message.
+    """
+    if not (_plausible(ecg_amplitude, "ecg") and _plausible(mcg_amplitude, "mcg")):
+        return
+    if ecg_amplitude > SWAPPED_RATIO * mcg_amplitude:
+        ecg, mcg = names
+        raise ValueError(
+            f"{ecg} (ECG, typical amplitude {ecg_amplitude:.3g}) is {ecg_amplitude / mcg_amplitude:.0f} "
+            f"times larger than {mcg} (MCG, {mcg_amplitude:.3g}), but ECG in mV (~1) is tens "
+            f"of times smaller than MCG in pT (~20-50). {ecg} and {mcg} look swapped: pass "
+            f"the ECG as {ecg} and the MCG as {mcg}."
+        )
+
+
+def _plausible(amplitude, modality):
+    """Whether a nonzero amplitude lies within the units tolerance of its modality."""
+    typical = _UNITS[modality][1]
+    return typical / _UNITS_TOLERANCE <= amplitude <= typical * _UNITS_TOLERANCE

@@ -203,3 +203,12 @@ def test_channels_last_signals_are_rejected_with_the_transpose_to_use(shape):
 @pytest.mark.parametrize("shape", [(3, 12, 5000), (3, 36, 20), (3, 1, 500), (3, 64, 64)])
 def test_channels_first_signals_are_accepted(shape):
     assert check_signals(np.zeros(shape)).shape == shape
+
+
+def test_swapped_ecg_and_mcg_are_caught_before_fitting(paired_beats):
+    from sklearn_ecgmcg.alignment import CrossModalAligner
+
+    aligner = CrossModalAligner(max_epochs=0)
+    with pytest.raises(ValueError, match=r"X and y look swapped: pass the ECG as X"):
+        aligner.fit(paired_beats.mcg, paired_beats.ecg)
+    assert not hasattr(aligner, "net_")
