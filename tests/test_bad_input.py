@@ -43,6 +43,7 @@ from sklearn_ecgmcg.preprocessing import (
     BandpassFilter,
     BaselineCorrector,
     BeatSegmenter,
+    average_beats,
     detect_mains_frequency,
     detect_r_peaks,
     segment_beats,
@@ -407,6 +408,28 @@ TABLE = {
                 lambda ctx: ((lambda X: detect_r_peaks(X, sfreq=SFREQ, detector="pan")),
                              (_record(ctx),)),
                 ValueError, r"detector must be one of",
+            ),
+        },
+    ),
+    "average_beats": Api(
+        good=lambda ctx: _record(ctx)[0],
+        call=lambda X, ctx: average_beats(X, X, sfreq=SFREQ),
+        signal_cases=("nan", "inf", "empty", "dtype_complex", "dtype_str"),
+        other={
+            "length_mismatch": lambda ctx: (
+                lambda X, y: average_beats(X, y, sfreq=SFREQ),
+                (_record(ctx)[0], _record(ctx)[0][:, :-5]),
+            ),
+            "sfreq_zero": lambda ctx: (
+                (lambda X: average_beats(X, X, sfreq=0)), (_record(ctx)[0],)
+            ),
+            "sfreq_negative": lambda ctx: (
+                (lambda X: average_beats(X, X, sfreq=-SFREQ)), (_record(ctx)[0],)
+            ),
+            "impossible_parameter": (
+                lambda ctx: ((lambda X: average_beats(X, X, sfreq=SFREQ, min_correlation=2.0)),
+                             (_record(ctx)[0],)),
+                ValueError, r"min_correlation must lie in \[0, 1\)",
             ),
         },
     ),

@@ -1,5 +1,6 @@
 """Preprocessing transformers for ECG and MCG signals, and peak finding in beats."""
 
+from ._averaging import average_beats
 from ._baseline import BaselineCorrector
 from ._filter import BandpassFilter
 from ._mains import detect_mains_frequency
@@ -8,6 +9,7 @@ from ._rpeaks import detect_r_peaks
 from ._segment import BeatSegmenter, segment_beats
 
 __all__ = [
+    "average_beats",
     "BandpassFilter",
     "BaselineCorrector",
     "BeatSegmenter",
