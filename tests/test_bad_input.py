@@ -30,6 +30,7 @@ from sklearn_ecgmcg import (
 )
 from sklearn_ecgmcg._base import BaseTorchEstimator
 from sklearn_ecgmcg.datasets import (
+    align_streams,
     fetch_ptbxl,
     load_ptbdb,
     load_ptbxl,
@@ -131,6 +132,11 @@ def _mcg(ctx, n=16, channels=3, times=64):
 
 def _latents(ctx, n=16, dim=4):
     return ctx.rng.normal(size=(n, dim))
+
+
+def _clock(X):
+    """Timestamps (s) of a record at SFREQ."""
+    return np.arange(np.shape(X)[-1]) / SFREQ
 
 
 def _record(ctx, channels=2, seconds=4):
@@ -529,6 +535,22 @@ TABLE = {
             _param(lambda: mcg_sensor_positions("7x7")), ValueError, r"Unknown MCG layout",
         ),
     }),
+    "align_streams": Api(
+        good=lambda ctx: _record(ctx, seconds=30)[0],
+        call=lambda X, ctx: align_streams(_clock(X), X, _clock(X), X),
+        signal_cases=("nan", "inf", "dtype_complex", "dtype_str"),
+        other={
+            "length_mismatch": lambda ctx: (
+                lambda X, y: align_streams(_clock(X), X, _clock(y), y[:, :-5]),
+                (_record(ctx, seconds=30)[0], _record(ctx, seconds=30)[0]),
+            ),
+            "impossible_parameter": (
+                lambda ctx: ((lambda X: align_streams(_clock(X)[::-1], X, _clock(X), X)),
+                             (_record(ctx, seconds=30)[0],)),
+                ValueError, r"strictly increasing; row 1",
+            ),
+        },
+    ),
     "read_wfdb": Api(other={
         "missing_path": _missing(read_wfdb),
         "wfdb_truncated": _read_damaged_wfdb(_truncate_dat),

@@ -1,5 +1,6 @@
 """Datasets: real ECG loaders and the paired ECG + MCG simulator."""
 
+from ._clocks import align_streams
 from ._fetch import fetch_ptbxl, get_data_home
 from ._physics._forward import mcg_sensor_positions
 from ._ptbdb import load_ptbdb
@@ -10,6 +11,7 @@ from ._simulate import make_paired_beats, simulate_paired_recordings
 from ._wfdb import read_wfdb
 
 __all__ = [
+    "align_streams",
     "fetch_ptbxl",
     "get_data_home",
     "load_ptbdb",
