@@ -31,6 +31,7 @@ from sklearn_ecgmcg import (
 from sklearn_ecgmcg._base import BaseTorchEstimator
 from sklearn_ecgmcg.datasets import (
     align_streams,
+    read_recording,
     fetch_ptbxl,
     load_ptbdb,
     load_ptbxl,
@@ -132,6 +133,13 @@ def _mcg(ctx, n=16, channels=3, times=64):
 
 def _latents(ctx, n=16, dim=4):
     return ctx.rng.normal(size=(n, dim))
+
+
+def _text_file(ctx):
+    """A small valid text export in the test's temporary folder."""
+    path = ctx.tmp_path / "export.csv"
+    path.write_text("time,a\n" + "".join(f"{i / SFREQ:.4f},{i % 7}\n" for i in range(50)))
+    return path
 
 
 def _clock(X):
@@ -551,6 +559,13 @@ TABLE = {
             ),
         },
     ),
+    "read_recording": Api(other={
+        "missing_path": _missing(read_recording),
+        "impossible_parameter": (
+            lambda ctx: ((lambda path: read_recording(path, time_unit="min")), (_text_file(ctx),)),
+            ValueError, r'time_unit must be "auto", "s" or "ms"',
+        ),
+    }),
     "read_wfdb": Api(other={
         "missing_path": _missing(read_wfdb),
         "wfdb_truncated": _read_damaged_wfdb(_truncate_dat),

@@ -8,6 +8,7 @@ from ._ptbxl import load_ptbxl
 from ._sample import load_sample_ecg
 from ._semi_synthetic import mcg_from_ecg
 from ._simulate import make_paired_beats, simulate_paired_recordings
+from ._text import read_recording
 from ._wfdb import read_wfdb
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "make_paired_beats",
     "mcg_from_ecg",
     "mcg_sensor_positions",
+    "read_recording",
     "read_wfdb",
     "simulate_paired_recordings",
 ]

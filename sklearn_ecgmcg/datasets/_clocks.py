@@ -79,7 +79,7 @@ def align_streams(ecg_times, ecg, mcg_times, mcg, *, sfreq=None, max_lag=2.0, ma
             raise ValueError("sync must be a pair (on_ecg_device, on_mcg_device) of signals.")
         ecg = np.vstack([ecg, _check_stream(ecg_times, sync[0], "sync[0]", max_gap)[1]])
         mcg = np.vstack([mcg, _check_stream(mcg_times, sync[1], "sync[1]", max_gap)[1]])
-    rates = {name: _rate(t) for name, t in (("ecg", ecg_times), ("mcg", mcg_times))}
+    rates = {name: sampling_rate(t) for name, t in (("ecg", ecg_times), ("mcg", mcg_times))}
     target = check_sfreq(sfreq) if sfreq is not None else min(r[0] for r in rates.values())
     ecg_grid, ecg_u = _to_rate(ecg_times, ecg, rates["ecg"][0], target)
     mcg_grid, mcg_u = _to_rate(mcg_times, mcg, rates["mcg"][0], target)
@@ -116,24 +116,33 @@ def _check_stream(times, values, name, max_gap):
             f"{name} has {values.shape[-1]} samples but {name}_times has {len(times)} "
             "timestamps; give one timestamp per sample."
         )
-    steps = np.diff(times)
-    if np.any(steps <= 0):
-        row = int(np.flatnonzero(steps <= 0)[0]) + 1
-        raise ValueError(
-            f"{name}_times must be strictly increasing; row {row} ({times[row]!r} s) does not "
-            f"come after row {row - 1} ({times[row - 1]!r} s): duplicated or out-of-order "
-            "timestamps."
-        )
-    if np.any(steps > max_gap):
-        row = int(np.flatnonzero(steps > max_gap)[0]) + 1
-        raise ValueError(
-            f"{name}_times jumps by {steps[row - 1]:.3g} s before row {row}, more than "
-            f"max_gap={max_gap:g} s; split the recording at that gap."
-        )
+    check_timestamps(times, f"{name}_times", max_gap)
     return times, values
 
 
-def _rate(times):
+def check_timestamps(times, name, max_gap, first_row=0):
+    """Raise, naming the row, unless ``times`` increase strictly with no gap over ``max_gap``.
+
+    Rows are numbered from ``first_row`` (0 for array indices, the file line of
+    the first value for a file).
+    """
+    steps = np.diff(times)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0]) + 1
+        raise ValueError(
+            f"{name} must be strictly increasing; row {i + first_row} ({float(times[i])!r} s) "
+            f"does not come after row {i - 1 + first_row} ({float(times[i - 1])!r} s): "
+            "duplicated or out-of-order timestamps."
+        )
+    if np.any(steps > max_gap):
+        i = int(np.flatnonzero(steps > max_gap)[0]) + 1
+        raise ValueError(
+            f"{name} jumps by {steps[i - 1]:.3g} s before row {i + first_row}, more than "
+            f"max_gap={max_gap:g} s; split the recording at that gap."
+        )
+
+
+def sampling_rate(times):
     """Sampling rate (Hz) from the median interval, and the intervals' relative jitter."""
     steps = np.diff(times)
     median = np.median(steps)
