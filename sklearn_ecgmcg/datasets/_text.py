@@ -9,6 +9,7 @@ from sklearn.utils import Bunch
 
 from ..utils import check_sfreq
 from ._clocks import check_timestamps, sampling_rate
+from ._edf import read_edf
 
 __all__ = ["read_recording"]
 
@@ -18,8 +19,13 @@ _TIME_NAME = re.compile(r"^\s*(t|time|times|timestamp|zeit)\s*(?:[\[(]?\s*(s|ms)
 _SNIFF_LINES = 20
 
 
-def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, max_gap=0.1):
-    """Read one device's recording exported as delimited text.
+def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, max_gap=0.1,
+                   channels=None):
+    """Read one device's recording: delimited text, or EDF / BDF.
+
+    EDF and BDF files (by their suffix) are read with ``edfio`` (pure Python on
+    NumPy: no compiled extension to build, unlike ``pyedflib``, and none of MNE's
+    weight); their rate, labels, units and start come from the header.
 
     The separator (comma, semicolon, tab, bar or spaces) and the decimal mark
     (point or comma) are found from the first lines; a first line of names is a
@@ -42,6 +48,9 @@ def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, ma
         Sampling rate in Hz of a file without a time column.
     max_gap : float, default=0.1
         Longest accepted interval between two timestamps, in seconds.
+    channels : sequence of str, default=None
+        EDF / BDF: the signal labels to read (all but annotations by default;
+        they must share one sampling rate).
 
     Returns
     -------
@@ -50,7 +59,9 @@ def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, ma
         at ``start_time``), ``sfreq`` (estimated from the timestamps), ``jitter``
         (std of the sampling intervals over their median), ``ch_names``,
         ``start_time`` (s), ``separator``, ``decimal`` and ``path``. Units are the
-        file's: convert ECG to mV and MCG to pT.
+        file's: convert ECG to mV and MCG to pT. EDF / BDF: ``units`` (the
+        physical dimension of each signal), ``start_time`` the recording's start
+        (a ``datetime``, or None when anonymised), ``jitter`` 0.
 
     Raises
     ------
@@ -68,6 +79,8 @@ def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, ma
     if not max_gap > 0:
         raise ValueError(f"max_gap must be a positive number of seconds; got {max_gap!r}.")
     path = Path(path)
+    if path.suffix.lower() in (".edf", ".bdf"):
+        return read_edf(path, channels)
     lines = _first_lines(path)
     separator, decimal = _dialect(lines, path)
     header = _has_header(lines[0], separator, decimal)

@@ -86,3 +86,40 @@ def test_an_unreadable_file_is_a_value_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81\x82" * 10)
     with pytest.raises(ValueError, match="cannot be read as text"):
         read_recording(path)
+
+
+def _write_edf(path, data, rate, labels, units, bdf=False):
+    edfio = pytest.importorskip("edfio")
+    signal_type = edfio.BdfSignal if bdf else edfio.EdfSignal
+    signals = [signal_type(d, rate, label=lab, physical_dimension=u,
+                           physical_range=(-10.0, 10.0))
+               for d, lab, u in zip(data, labels, units)]
+    (edfio.Bdf if bdf else edfio.Edf)(signals).write(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".edf", ".bdf"])
+def test_edf_and_bdf_round_trip(tmp_path, suffix):
+    _, x = _signals(n=1000)
+    x = np.clip(x, -9.9, 9.9)
+    path = _write_edf(tmp_path / f"rec{suffix}", x, RATE, ["ECG II", "MCG 1"], ["mV", "pT"],
+                      bdf=suffix == ".bdf")
+    rec = read_recording(path)
+    resolution = 20.0 / (2**24 if suffix == ".bdf" else 2**16)
+    np.testing.assert_allclose(rec.signals, x, atol=resolution)
+    assert rec.ch_names == ["ECG II", "MCG 1"] and rec.units == ["mV", "pT"]
+    assert rec.sfreq == RATE and rec.times[1] == 1 / RATE
+    only = read_recording(path, channels=["MCG 1"])
+    assert only.signals.shape == (1, 1000)
+
+
+def test_a_truncated_edf_names_the_file(tmp_path):
+    _, x = _signals(n=1000)
+    path = _write_edf(tmp_path / "cut.edf", np.clip(x, -9, 9), RATE, ["a", "b"], ["mV", "mV"])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"cut\.edf: cannot be read as EDF"):
+        read_recording(path)
+    with pytest.raises(ValueError, match=r"no signal labelled \['c'\]"):
+        read_recording(_write_edf(tmp_path / "ok.edf", np.clip(x, -9, 9), RATE, ["a", "b"],
+                                  ["mV", "mV"]), channels=["c"])
