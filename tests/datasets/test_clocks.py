@@ -28,8 +28,8 @@ def test_drift_and_qrs_lag_without_a_shared_reference(devices):
     out = align_streams(devices["ecg_clock"], devices["ecg"], devices["mcg_clock"],
                         devices["mcg"])
     assert out.drift_ppm == pytest.approx(-1e6 * DRIFT, abs=20.0)
-    # the QRS energies of the two modalities peak up to ~30 ms apart
-    assert abs(out.lag - OFFSET) < 0.03
+    # the QRS energies of the ECG and of one MCG channel peak tens of ms apart
+    assert abs(out.lag - OFFSET) < 0.05
     assert out.sfreq == pytest.approx(ECG_RATE, rel=1e-4)
     assert out.mcg_sfreq == pytest.approx(1000.0, rel=1e-4) and out.ecg_jitter < 0.05
 
