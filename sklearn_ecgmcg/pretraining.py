@@ -1,6 +1,6 @@
 """Stage 1: self-supervised ECG pretraining (:class:`ContrastivePretrainer`)."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -17,6 +17,7 @@ from ._base import (
 )
 from .nn import (
     ECGAugment,
+    MCGAugment,
     FeatureMapEncoder,
     MaskedModelingModule,
     MaskedReconstructionCriterion,
@@ -94,14 +95,22 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         Size of the embedding returned by :meth:`transform`.
     temperature : float, default=0.1
         Softmax temperature of the contrastive losses (unused by ``"masked"``).
+    modality : {"ecg", "mcg"}, default="ecg"
+        What ``X`` holds, which sets the augmentations and the units check:
+        ``"ecg"`` (mV) uses :class:`sklearn_ecgmcg.nn.ECGAugment`; ``"mcg"`` (pT)
+        uses :class:`sklearn_ecgmcg.nn.MCGAugment` (sensor dropout, field scaling,
+        the grid moved and turned when the channels form a square grid), for
+        stage 1 on unlabelled MCG alone.
     augment_strength : float, default=1.0
         Multiplier of the augmentation magnitudes (crop/stretch, shift, amplitude
-        scaling, noise, baseline wander, lead dropout, time masking), see
-        :class:`sklearn_ecgmcg.nn.ECGAugment`. Unused by ``"masked"``.
+        scaling, noise, baseline wander, lead dropout, time masking; for MCG the
+        grid moves too), see :class:`sklearn_ecgmcg.nn.ECGAugment` and
+        :class:`sklearn_ecgmcg.nn.MCGAugment`. Unused by ``"masked"``.
     mask_ratio : float, default=0.5
         Fraction of the input patches hidden by the ``"masked"`` objective.
     max_epochs : int, default=20
-        Passes over the training data.
+        Passes over the training data; 0 initialises the encoder without training
+        (the random-init baseline).
     batch_size : int, default=64
         Mini-batch size for training and :meth:`transform`. With fewer samples, one
         batch of all samples is used; otherwise the last incomplete training batch
@@ -160,6 +169,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         **CONTRASTIVE_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
         "objective": [StrOptions({"simclr", "patient", "masked"})],
+        "modality": [StrOptions({"ecg", "mcg"})],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],  # 0: an untrained baseline
         "augment_strength": [Interval(Real, 0, None, closed="left")],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -174,6 +185,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         encoder_params=None,
         embedding_dim=128,
         temperature=0.1,
+        modality="ecg",
         augment_strength=1.0,
         mask_ratio=0.5,
         max_epochs=20,
@@ -191,6 +203,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.encoder_params = encoder_params
         self.embedding_dim = embedding_dim
         self.temperature = temperature
+        self.modality = modality
         self.augment_strength = augment_strength
         self.mask_ratio = mask_ratio
         self.max_epochs = max_epochs
@@ -222,7 +235,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self : ContrastivePretrainer
         """
         X = self._validate_signals(X, reset=True)
-        check_amplitude(X, modality="ecg", name="X")
+        check_amplitude(X, modality=self.modality, name="X")
         self.encoder_config_ = {
             "encoder": self.encoder,
             "n_channels": self.n_channels_in_,
@@ -293,7 +306,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             patch_size = max(1, self.n_times_in_ // 16)
             return MaskedModelingModule(encoder, decoder, self.mask_ratio, patch_size)
         head = ProjectionHead(self.embedding_dim, self.embedding_dim)
-        return TwoViewModule(encoder, head, ECGAugment(self.augment_strength))
+        augment = MCGAugment if self.modality == "mcg" else ECGAugment
+        return TwoViewModule(encoder, head, augment(self.augment_strength))
 
     def _build_criterion(self):
         if self.objective == "masked":

@@ -3,9 +3,11 @@ criteria, augmentations."""
 
 from ._augment import (
     ECGAugment,
+    MCGAugment,
     amplitude_scale,
     baseline_wander,
     gaussian_noise,
+    grid_shift_rotate,
     lead_dropout,
     random_crop_resize,
     random_shift,
@@ -50,9 +52,11 @@ from ._towers import (
 
 __all__ = [
     "ECGAugment",
+    "MCGAugment",
     "amplitude_scale",
     "baseline_wander",
     "gaussian_noise",
+    "grid_shift_rotate",
     "lead_dropout",
     "random_crop_resize",
     "random_shift",

@@ -11,8 +11,11 @@ settings suit ECG in mV and MCG in pT. Frequencies are in cycles per window beca
 sampling rate is not known here.
 """
 
+import math
+
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 __all__ = [
     "random_crop_resize",
@@ -22,7 +25,9 @@ __all__ = [
     "baseline_wander",
     "lead_dropout",
     "time_mask",
+    "grid_shift_rotate",
     "ECGAugment",
+    "MCGAugment",
 ]
 
 
@@ -114,6 +119,32 @@ def time_mask(x, ratio=0.1, generator=None):
     return x * ~masked.unsqueeze(1)
 
 
+def grid_shift_rotate(x, grid_shape, max_shift=0.5, max_degrees=10.0, generator=None):
+    """Move and turn the sensor grid under the field, one draw per sample.
+
+    The channels of ``x`` are a row-major ``grid_shape`` sensor grid (as
+    :func:`sklearn_ecgmcg.datasets.mcg_sensor_positions` orders them); every time
+    sample's map is resampled (bilinear, zeros outside the grid) at the grid
+    shifted by up to ``max_shift`` pitches and turned by up to ``max_degrees``:
+    the same heart under a sensor array placed a little differently.
+    """
+    n, n_channels, n_times = x.shape
+    rows, cols = grid_shape
+    if rows * cols != n_channels:
+        raise ValueError(f"grid_shape={grid_shape} does not hold {n_channels} channels.")
+    angle = _uniform((n,), -1.0, 1.0, x, generator) * math.radians(max_degrees)
+    # affine_grid works in [-1, 1] coordinates: one pitch is 2 / (size - 1)
+    shift = _uniform((n, 2), -1.0, 1.0, x, generator) * max_shift * 2.0 / max(min(grid_shape) - 1, 1)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], -1),
+                         torch.stack([sin, cos, shift[:, 1]], -1)], 1)
+    maps = x.transpose(1, 2).reshape(n * n_times, 1, rows, cols)
+    theta = theta.repeat_interleave(n_times, dim=0)
+    grid = F.affine_grid(theta, maps.shape, align_corners=True)
+    moved = F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+    return moved.reshape(n, n_times, n_channels).transpose(1, 2).contiguous()
+
+
 class ECGAugment(nn.Module):
     """All augmentations of this module in sequence, with one strength knob.
 
@@ -141,3 +172,44 @@ class ECGAugment(nn.Module):
         x = gaussian_noise(x, std=0.05 * s, generator=generator)
         x = lead_dropout(x, p=min(0.9, 0.1 * s), generator=generator)
         return time_mask(x, ratio=min(0.9, 0.1 * s), generator=generator)
+
+
+class MCGAugment(nn.Module):
+    """Augmentations that fit a magnetic sensor array, with one strength knob.
+
+    At ``strength=1``: crop to 90-100 % and stretch back, shift up to 5 %, field
+    scaled +-20 % (the heart's depth and size), noise 5 % of the channel std,
+    sensor dropout 10 %, and, when the channels form a grid, the grid moved by up
+    to half a pitch and turned by up to 10 deg (:func:`grid_shift_rotate`). No
+    baseline wander or time mask: they have no magnetic counterpart here.
+
+    Parameters
+    ----------
+    strength : float, default=1.0
+        Multiplier of all augmentation magnitudes (probabilities capped at 0.9).
+    grid_shape : tuple of int or None, default=None
+        ``(rows, cols)`` of the sensor grid; None infers a square grid from the
+        channel count (36 -> 6 x 6) and skips the grid moves otherwise.
+    """
+
+    def __init__(self, strength=1.0, grid_shape=None):
+        super().__init__()
+        self.strength = strength
+        self.grid_shape = grid_shape
+
+    def forward(self, x, generator=None):
+        s = self.strength
+        x = random_crop_resize(x, min_ratio=max(0.1, 1 - 0.1 * s), generator=generator)
+        x = random_shift(x, max_shift=min(0.9, 0.05 * s), generator=generator)
+        x = amplitude_scale(x, max_change=min(0.9, 0.2 * s), generator=generator)
+        grid = self.grid_shape or _square_grid(x.shape[1])
+        if grid is not None and s > 0:
+            x = grid_shift_rotate(x, grid, max_shift=0.5 * s, max_degrees=10.0 * s,
+                                  generator=generator)
+        x = gaussian_noise(x, std=0.05 * s, generator=generator)
+        return lead_dropout(x, p=min(0.9, 0.1 * s), generator=generator)
+
+
+def _square_grid(n_channels):
+    side = math.isqrt(n_channels)
+    return (side, side) if side >= 3 and side * side == n_channels else None

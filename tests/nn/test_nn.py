@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
@@ -304,3 +305,56 @@ def test_cross_modal_criterion_groups_and_extra_terms():
     torch.testing.assert_close(criterion(output, torch.arange(6)), expected)
     groups = torch.tensor([0, 0, 0, 1, 1, 1])
     assert not torch.isclose(criterion(output, groups), expected)
+
+
+def test_grid_shift_rotate_moves_a_dipole_map_and_keeps_shapes():
+    from sklearn_ecgmcg.datasets import make_paired_beats
+    from sklearn_ecgmcg.nn import grid_shift_rotate
+
+    beats = torch.from_numpy(make_paired_beats(n_subjects=1, beats_per_subject=4,
+                                               noise="none", random_state=0).mcg_clean)
+    gen = torch.Generator().manual_seed(0)
+    moved = grid_shift_rotate(beats, (6, 6), max_shift=0.0, max_degrees=0.0, generator=gen)
+    torch.testing.assert_close(moved, beats)  # no move: the same maps
+    moved = grid_shift_rotate(beats, (6, 6), max_shift=0.5, max_degrees=10.0, generator=gen)
+    assert moved.shape == beats.shape and not torch.allclose(moved, beats)
+    r_peak = beats.abs().sum(dim=1).argmax(dim=-1)
+    i = torch.arange(len(beats))
+    corr = torch.nn.functional.cosine_similarity(moved[i, :, r_peak], beats[i, :, r_peak], dim=1)
+    assert bool((corr > 0.5).all())  # a small move of the grid, not a new map
+    with pytest.raises(ValueError, match="does not hold 36 channels"):
+        grid_shift_rotate(beats, (5, 5))
+
+
+def test_mcg_augment_infers_the_square_grid_and_strength_zero_is_identity():
+    from sklearn_ecgmcg.nn import MCGAugment
+
+    x = torch.randn(3, 36, 50)
+    torch.testing.assert_close(MCGAugment(strength=0.0)(x), x)
+    assert MCGAugment()(x).shape == x.shape
+    assert MCGAugment()(torch.randn(3, 7, 50)).shape == (3, 7, 50)  # no grid: no grid moves
+
+
+def test_contrastive_pretrainer_learns_from_mcg_alone():
+    from sklearn_ecgmcg import ContrastivePretrainer
+    from sklearn_ecgmcg.datasets import make_paired_beats
+
+    mcg = make_paired_beats(n_subjects=4, beats_per_subject=8, random_state=0).mcg
+    model = ContrastivePretrainer(modality="mcg", max_epochs=2, batch_size=16, device="cpu",
+                                  encoder_params={"width": 4, "blocks": (1,)}, embedding_dim=8,
+                                  random_state=0).fit(mcg)
+    assert type(model.net_.module_.augment).__name__ == "MCGAugment"
+    assert model.transform(mcg).shape == (32, 8)
+
+
+def test_an_untrained_pretrainer_is_the_random_init_baseline():
+    from sklearn_ecgmcg import ContrastivePretrainer
+
+    x = np.random.default_rng(0).normal(size=(16, 2, 64)).astype(np.float32)
+    kwargs = dict(batch_size=8, device="cpu", encoder_params={"width": 4, "blocks": (1,)},
+                  embedding_dim=4, random_state=0)
+    untrained = ContrastivePretrainer(max_epochs=0, **kwargs).fit(x)
+    again = ContrastivePretrainer(max_epochs=0, **kwargs).fit(x)
+    np.testing.assert_array_equal(untrained.transform(x), again.transform(x))
+    trained = ContrastivePretrainer(max_epochs=2, **kwargs).fit(x)
+    assert not np.allclose(trained.transform(x), untrained.transform(x))
