@@ -14,6 +14,7 @@ from ._edf import read_edf
 __all__ = ["read_recording"]
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?\d+\.\d+(?:[eE][-+]?\d+)?\s*$")
 _TIME_NAME = re.compile(r"^\s*(t|time|times|timestamp|zeit)\s*(?:[\[(]?\s*(s|ms)\s*[\])]?)?\s*$",
                         re.IGNORECASE)
 _SNIFF_LINES = 20
@@ -87,7 +88,7 @@ def read_recording(path, *, time_column="auto", time_unit="auto", sfreq=None, ma
     table = _read_table(path, separator, decimal, header)
     names = [str(c).strip() for c in table.columns] if header else [
         f"ch{i}" for i in range(table.shape[1])]
-    values = _numeric(table, path, header)
+    values = _numeric(table, path, header, decimal)
     column = _time_column(time_column, names, header)
     if column is None:
         if sfreq is None:
@@ -135,8 +136,11 @@ def _dialect(lines, path):
         r"\s+",
     )
     cells = [c for line in lines[1:] for c in re.split(separator, line.strip())]
-    decimal = "," if separator != "," and any(_DECIMAL_COMMA.match(c) for c in cells) else "."
-    return separator, decimal
+    commas = separator != "," and any(_DECIMAL_COMMA.match(c) for c in cells)
+    if commas and any(_DECIMAL_POINT.match(c) for c in cells):
+        raise ValueError(f"{path}: both decimal commas and decimal points in the first rows; "
+                         "export the file with one decimal mark.")
+    return separator, "," if commas else "."
 
 
 def _has_header(line, separator, decimal):
@@ -163,15 +167,20 @@ def _read_table(path, separator, decimal, header):
         raise ValueError(f"{path} is empty: no rows to read.") from None
 
 
-def _numeric(table, path, header):
+def _numeric(table, path, header, decimal):
     """The table as floats; the first cell that is not a number is named by file row."""
     if table.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows of values.")
     if table.isna().any().any():
         row = int(np.flatnonzero(table.isna().any(axis=1).to_numpy())[0])
         raise ValueError(f"{path}: row {row + 1 + int(header)} has fewer cells than the others.")
-    numbers = table.apply(lambda col: pd.to_numeric(col.str.strip().str.replace(",", ".", regex=False),
-                                                    errors="coerce"))
+    def to_float(column):
+        column = column.str.strip()
+        if decimal == ",":
+            column = column.str.replace(",", ".", regex=False)
+        return pd.to_numeric(column, errors="coerce")
+
+    numbers = table.apply(to_float)
     bad = numbers.isna().to_numpy()
     if bad.any():
         row, col = (int(i[0]) for i in np.nonzero(bad))

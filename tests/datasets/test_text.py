@@ -123,3 +123,10 @@ def test_a_truncated_edf_names_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"no signal labelled \['c'\]"):
         read_recording(_write_edf(tmp_path / "ok.edf", np.clip(x, -9, 9), RATE, ["a", "b"],
                                   ["mV", "mV"]), channels=["c"])
+
+
+def test_mixed_decimal_marks_are_refused(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("time;a\n0.000;1.5\n0.002;1,5\n0.004;2.0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"mixed\.csv: both decimal commas and decimal points"):
+        read_recording(path)
