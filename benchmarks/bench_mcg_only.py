@@ -39,6 +39,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
 
+from _bootstrap import subject_bootstrap  # noqa: E402
 from sklearn_ecgmcg import ContrastivePretrainer  # noqa: E402
 from sklearn_ecgmcg.datasets import make_paired_beats  # noqa: E402
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector  # noqa: E402
@@ -49,17 +50,6 @@ CONDITIONS = ["normal", "ischemia", "anterior_mi", "inferior_mi"]
 
 def _flatten():
     return FunctionTransformer(lambda x: x.reshape(len(x), -1))
-
-
-def _auroc(y, score, groups, rng, n_boot=1000):
-    subjects = np.unique(groups)
-    point = roc_auc_score(y, score)
-    boots = []
-    for _ in range(n_boot):
-        pick = np.concatenate([np.flatnonzero(groups == s) for s in rng.choice(subjects, len(subjects))])
-        if len(np.unique(y[pick])) == 2:
-            boots.append(roc_auc_score(y[pick], score[pick]))
-    return point, np.percentile(boots, [2.5, 97.5])
 
 
 def main(argv=None):
@@ -102,8 +92,9 @@ def main(argv=None):
         for task, label in tasks.items():
             probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
             probe.fit(z_train, label[train])
-            point, (low, high) = _auroc(label[test], probe.decision_function(z_test),
-                                        data.groups[test], rng)
+            point, (low, high) = subject_bootstrap(roc_auc_score, label[test],
+                                                   probe.decision_function(z_test),
+                                                   data.groups[test], rng)
             cells.append(f"{point:.3f} [{low:.3f}, {high:.3f}]")
         rows.append(f"| {name} | {' | '.join(cells)} | {seconds:.0f} |")
         print(rows[-1], flush=True)

@@ -37,6 +37,7 @@ from sklearn.metrics import r2_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV, GroupKFold  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 
+from _bootstrap import subject_bootstrap  # noqa: E402
 from sklearn_ecgmcg import CrossModalAligner, LatentProjector  # noqa: E402
 from sklearn_ecgmcg.datasets import make_paired_beats  # noqa: E402
 from sklearn_ecgmcg.preprocessing import BandpassFilter  # noqa: E402
@@ -46,17 +47,11 @@ CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "is
 CHANNEL = 14
 
 
-def _r2_interval(y_true, y_pred, groups, rng, n_boot=1000):
-    subjects = np.unique(groups)
-    point = r2_score(y_true, y_pred, multioutput="variance_weighted")
-    boots = []
-    for _ in range(n_boot):
-        pick = np.concatenate([np.flatnonzero(groups == s) for s in rng.choice(subjects, len(subjects))])
-        boots.append(r2_score(y_true[pick], y_pred[pick], multioutput="variance_weighted"))
-    return point, np.percentile(boots, [2.5, 97.5])
+def _r2(y_true, y_pred):
+    return r2_score(y_true, y_pred, multioutput="variance_weighted")
 
 
-def _ridge(groups):
+def _ridge():
     return GridSearchCV(Ridge(), {"alpha": np.logspace(-2, 4, 7)}, cv=GroupKFold(5))
 
 
@@ -82,8 +77,8 @@ def main(argv=None):
             Pipeline([("lowpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=sfreq)),
                       ("align", CrossModalAligner(random_state=0, device="cpu")),
                       ("project", LatentProjector())]), X),
-        "ridge, alpha by subject-disjoint GroupKFold(5)": (_ridge(None), Xf),
-        "PCA(16) + the same ridge": (make_pipeline(PCA(16, random_state=0), _ridge(None)), Xf),
+        "ridge, alpha by subject-disjoint GroupKFold(5)": (_ridge(), Xf),
+        "PCA(16) + the same ridge": (make_pipeline(PCA(16, random_state=0), _ridge()), Xf),
     }
     rows, rng = [], np.random.default_rng(0)
     for name, (model, inputs) in models.items():
@@ -95,11 +90,11 @@ def main(argv=None):
         model.fit(inputs[train], y[train], **fit_params)
         predicted = model.predict(inputs[test])
         seconds = time.perf_counter() - start
-        point, (low, high) = _r2_interval(clean[test], predicted, data.groups[test], rng)
+        point, (low, high) = subject_bootstrap(_r2, clean[test], predicted, data.groups[test], rng)
         rows.append(f"| {name} | {point:.3f} [{low:.3f}, {high:.3f}] | {seconds:.0f} |")
         print(rows[-1], flush=True)
     template = np.broadcast_to(y[train].mean(axis=0), clean[test].shape)
-    point, (low, high) = _r2_interval(clean[test], template, data.groups[test], rng)
+    point, (low, high) = subject_bootstrap(_r2, clean[test], template, data.groups[test], rng)
     rows.append(f"| template: the training subjects' mean MCG beat | {point:.3f} [{low:.3f}, "
                 f"{high:.3f}] | 0 |")
     table = "\n".join([
