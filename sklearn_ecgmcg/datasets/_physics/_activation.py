@@ -2,11 +2,11 @@
 
 Activation spreads from breakthrough sites (``tau_k = min_j t_j + |r_k - s_j| / v``,
 the accepted Euclidean shortcut of the geodesic distance) in two speeds: over the
-endocardium of a site's own chamber through the Purkinje network (``v_p`` about
-2 m/s; the basal third has no Purkinje fibres and adds a myocardial delay), and
-through working myocardium at ``v`` (0.5-0.8 m/s) across the septum and from
+endocardium of a site's own chamber through the Purkinje network (``v_p``
+0.7-1.2 m/s; the basal 15 % has no Purkinje fibres and adds a myocardial delay),
+and through working myocardium at ``v`` (0.35-0.6 m/s) across the septum and from
 endocardium to epicardium, so the ventricles activate inside-out in about
-80-100 ms (Durrer 1970); repolarisation follows at ``rho_k = tau_k + APD_k`` with an
+90 ms (Durrer 1970); repolarisation follows at ``rho_k = tau_k + APD_k`` with an
 apico-basal and a transmural APD gradient (shorter at the apex and on the
 epicardium, which makes the T wave concordant) and restitution
 ``APD(RR) = APD_60 (RR / 1 s)^0.3``. Every patch's transmembrane curve is
@@ -17,8 +17,8 @@ epicardium, which makes the T wave concordant) and restitution
 ``delta`` is the upstroke *of a patch*: the time the wavefront needs to cross
 it (a few ms), not the 1 ms of one cell, so the QRS is not a staircase of patches.
 
-Pathology is tissue (physics.md 8): MI scar (``A = 0`` in a region), bundle
-branch block (the LV or RV sites lost, slower conduction), LVH (in the geometry),
+Pathology is tissue (physics.md 8): a healed MI scar (its elements take its
+border's potential: one activation and APD through the wall), bundle branch block (the LV or RV sites lost, slower conduction), LVH (in the geometry),
 ischaemia (lower ``A``, shorter APD and a raised ``V_rest`` in a region: the injury
 current during TQ).
 """

@@ -5,7 +5,7 @@ Every element ``k`` of the heart surface is a current dipole
 layer points from depolarised toward resting tissue, so a wave moving toward an
 electrode is positive there. Both forward models are linear in the ``V_k``, so
 each subject's heart reduces to three matrices: ECG ``(n_channels, E)``, MCG
-``(n_sensors, E)`` and the silent MCG ``(n_sensors, E)`` (applied to ``dV/dt``);
+``(n_sensors, E)`` and the silent MCG ``(n_sensors, E)`` (applied to the upstroke rate);
 a beat is one matrix product. Respiration moves and turns the heart by a scalar
 ``w`` in [-1, 1] per beat; the matrices are computed exactly at ``w = -1, 0, 1``
 and interpolated quadratically between them (third-order error: 5 mm and 5 deg).
