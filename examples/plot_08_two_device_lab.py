@@ -26,7 +26,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_ecgmcg.datasets import align_streams, read_recording, simulate_paired_recordings
-from sklearn_ecgmcg.preprocessing import BandpassFilter, average_beats
+from sklearn.linear_model import RidgeCV
+from sklearn.pipeline import Pipeline
+
+from sklearn_ecgmcg import CrossModalAligner, LatentProjector
+from sklearn_ecgmcg.preprocessing import BandpassFilter, average_beats, segment_beats
 
 rec = simulate_paired_recordings(n_subjects=1, duration=70.0, sfreq=1000, noise="unshielded",
                                  random_state=3, dtype=np.float64)
@@ -105,4 +109,36 @@ scale = np.abs(average.mcg).max() / np.abs(average.ecg[1]).max()
 axes[1].plot(average.times, scale * average.ecg[1], "k--", lw=0.8, label="ECG II (scaled)")
 axes[1].set(xlabel="time from the R peak (s)", ylabel="pT", title="averaged MCG beat")
 axes[1].legend(fontsize=8)
+
+# %%
+# Beats for the pipeline
+# ----------------------
+# The aligned, filtered pair is cut into beats at the ECG's R peaks and the
+# default pipeline runs on them: fitted on the first 40 beats, it predicts the
+# MCG of the later ones from their ECG, beside a ridge map from the ECG beat to
+# the MCG beat. Within one recording the beats differ mostly by noise, so the
+# score is how well the mean predicted beat follows the mean measured one
+# (correlation). Both follow it closely, as they should within one subject: the
+# test that matters is other subjects, where on simulated one-lead pairs no
+# model beats the mean beat (``benchmarks/results/one_lead.md``).
+beats = segment_beats(ecg_f[None, :, keep], mcg_f[None, :, keep], sfreq=pair.sfreq)
+pipe = Pipeline([
+    ("align", CrossModalAligner(max_epochs=10, random_state=0, device="cpu")),
+    ("project", LatentProjector()),
+])
+pipe.fit(beats.X[:40], beats.y[:40])
+virtual = pipe.predict(beats.X[40:])
+ridge = RidgeCV(alphas=np.logspace(-2, 4, 7)).fit(beats.X[:40].reshape(40, -1),
+                                                  beats.y[:40].reshape(40, -1))
+by_ridge = ridge.predict(beats.X[40:].reshape(len(beats.X) - 40, -1)).reshape(virtual.shape)
+measured = beats.y[40:].mean(axis=0)[0]
+for name, predicted in (("default pipeline", virtual), ("ridge", by_ridge)):
+    r = np.corrcoef(predicted.mean(axis=0)[0], measured)[0, 1]
+    print(f"{name}: mean virtual beat vs mean measured beat (beats 40+), r = {r:.2f}")
+fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+ax.plot(beats.times, beats.y[40:].mean(axis=0)[0], label="measured (mean of later beats)")
+ax.plot(beats.times, virtual.mean(axis=0)[0], label="virtual: default pipeline")
+ax.plot(beats.times, by_ridge.mean(axis=0)[0], ":", label="virtual: ridge")
+ax.set(xlabel="time from the R peak (s)", ylabel="pT", title="virtual MCG (simulated)")
+ax.legend(fontsize=8)
 plt.show()
