@@ -178,26 +178,22 @@ def _dipole_from_ecg(leads, position, sensors, sensor, baseline):
 def _double_layer_from_ecg(rng, leads, sfreq, position, sensors, sensor, baseline, mcg_model,
                            n_patches, silent_fraction, dtype):
     rows = [_forward.ECG_12_LEAD_NAMES.index(lead) for lead in _forward.INVERSE_DOWER_LEADS]
-    to_mcg, to_source, silent_matrix = _double_layer.inverse_matrices(
+    inverse = _double_layer.inverse_matrices(
         rng, position, rows, sensors, sensor, baseline, mcg_model, n_patches
     )
-    voltages = _forward.matmul_chunked(to_source.astype(dtype), leads)
-    electric = _forward.matmul_chunked(to_mcg.astype(dtype), leads)
+    voltages = _forward.matmul_chunked(inverse.to_source.astype(dtype), leads)
+    electric = _forward.matmul_chunked(inverse.to_mcg.astype(dtype), leads)
     # the rise of the fitted voltages, smoothed over ~20 ms (a real ECG is noisy)
     window = max(5, int(0.02 * sfreq) | 1)
     rise = np.clip(savgol_filter(voltages, window, 2, deriv=1, axis=-1), 0.0, None)
-    silent = _forward.matmul_chunked(silent_matrix.astype(dtype), rise)
+    silent = _forward.matmul_chunked(inverse.silent.astype(dtype), rise)
     record = np.arange(len(leads))
     scale = _double_layer.silent_scale(
         _double_layer.summed_squares(electric), _double_layer.summed_squares(silent), record,
         len(leads), silent_fraction,
     )
     silent *= scale[:, None, None].astype(dtype)
-    anatomy = _double_layer.nominal_heart(position)
-    template = _double_layer._heart.patch_template(n_patches)
-    _, wn = _double_layer._heart.place_elements(template, anatomy)
-    moment = (-_double_layer.SOURCE_STRENGTH * wn[0].T).astype(dtype)
     return Bunch(
         mcg_clean=electric + silent, mcg_silent=silent, patch_voltages=voltages,
-        dipole=_forward.matmul_chunked(moment, voltages),
+        dipole=_forward.matmul_chunked(inverse.to_dipole.astype(dtype), voltages),
     )

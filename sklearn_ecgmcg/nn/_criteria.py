@@ -2,7 +2,7 @@
 
 skorch calls a criterion as ``criterion(y_pred, y_true)``, ``y_pred`` being what the
 training module's ``forward`` returned and ``y_true`` the batch of the targets handed to
-the net (group codes here, or skorch's placeholder when there are none). Every
+the net (group codes here, or the dummy target skorch passes when there are none). Every
 hyperparameter of a loss (temperature, weights) lives on its criterion, never in a
 module's output.
 """

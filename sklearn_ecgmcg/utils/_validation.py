@@ -291,7 +291,7 @@ def check_amplitude(X, *, modality="ecg", name="X"):
     """
     expected, typical, others = _UNITS[modality]
     amplitude = _robust_amplitude(X)
-    if amplitude == 0 or typical / _UNITS_TOLERANCE <= amplitude <= typical * _UNITS_TOLERANCE:
+    if amplitude == 0 or _plausible(amplitude, modality):
         return amplitude
     # The unit that brings the amplitude closest to the typical one, on a log scale.
     unit, size = min(others.items(), key=lambda u: abs(np.log(amplitude * u[1] / typical)))

@@ -71,7 +71,7 @@ def _lead_matrices_at(positions, wn, outward, electrodes, sensors, anatomy, sens
                       mcg_model):
     """ECG electrode, MCG and silent-MCG matrices ``(n, channels, E)`` at one pose."""
     radius = (TORSO_RADIUS * anatomy.torso_scale)[:, None, None, None]
-    moment = -SOURCE_STRENGTH * wn
+    moment = dipole_moments(wn, transpose=False)
     ecg = sphere_potential_lead_field(positions, electrodes[:, None], radius, TORSO_CENTRE)
     points = sensors[:, None]
     offsets = [(points, 1.0)]
@@ -114,6 +114,16 @@ def lead_matrices(template, positions, wn, vortex, anatomy, respiration, electro
             on = template.surface == s
             out[key][..., on] -= out[key][..., on].mean(axis=-1, keepdims=True)
     return Bunch(**out)
+
+
+def dipole_moments(wn, transpose=True):
+    """The current dipole of each element per unit voltage, ``-c w n`` (A m).
+
+    ``wn`` is ``(..., E, 3)``; with ``transpose`` the result is ``(..., 3, E)``, the
+    matrix from element voltages to the heart's total dipole.
+    """
+    moments = -SOURCE_STRENGTH * wn
+    return np.swapaxes(moments, -1, -2) if transpose else moments
 
 
 def respiration_terms(matrices, dtype):
@@ -168,7 +178,7 @@ def simulate_beats(hearts, beat, times, dtype, chunk=64):
     dipole = np.empty((n_beats, 3, n_times), dtype=dtype)
     power = Bunch(mcg=np.empty(n_beats), silent=np.empty(n_beats))
     amplitude, rest = props.amplitude[subject], props.rest[subject]
-    moment = (-SOURCE_STRENGTH * hearts.wn.transpose(0, 2, 1)).astype(dtype)
+    moment = dipole_moments(hearts.wn).astype(dtype)
     for start in range(0, n_beats, chunk):
         sl = slice(start, start + chunk)
         voltage, slope = _activation.transmembrane(
@@ -178,8 +188,7 @@ def simulate_beats(hearts, beat, times, dtype, chunk=64):
         ecg[sl], mcg[sl] = both[:, :n_ecg], both[:, n_ecg:]
         np.matmul(at_respiration(silent_terms, subject[sl], beat.w[sl]), slope, out=silent[sl])
         np.matmul(moment[subject[sl]], voltage, out=dipole[sl])
-        power.mcg[sl] = np.einsum("nct,nct->n", mcg[sl], mcg[sl])
-        power.silent[sl] = np.einsum("nct,nct->n", silent[sl], silent[sl])
+        power.mcg[sl], power.silent[sl] = summed_squares(mcg[sl]), summed_squares(silent[sl])
     mean_v = _activation.cycle_mean(beat.tau, beat.rho, amplitude, rest, beat.rr)
     g_ecg = at_respiration(respiration_terms(hearts.matrices.ecg, np.float64), subject, beat.w)
     ecg_mean = np.einsum("nce,ne->nc", g_ecg, mean_v)
@@ -392,7 +401,7 @@ def paired_records(rngs, codes, conditions, record_subject, r_times, rr, times, 
         w = w if respiration else np.zeros_like(w)
         both[r] = _breathing_product(electric[s], voltage, w)
         silent[r] = _breathing_product(silent_terms[s], slope, w)
-        dipole[r] = -SOURCE_STRENGTH * hearts.wn[s].T @ voltage
+        dipole[r] = dipole_moments(hearts.wn[s]) @ voltage
     ecg, mcg = both[:, :n_el], both[:, n_el:]
     if ecg_highpass is not None:
         ecg = _ac_coupled(ecg, ecg_highpass, sfreq).astype(dtype)
@@ -453,9 +462,10 @@ def inverse_matrices(rng, position, lead_rows, sensors, sensor, baseline, mcg_mo
     The 8 independent leads (``lead_rows`` of the 12-lead matrix) cannot determine
     ``E`` patch voltages: the minimum-norm (Tikhonov) estimate
     ``V = G^T (G G^T + lambda I)^-1 ecg`` keeps the part of the source the ECG
-    sees. Returns the ECG -> MCG matrix ``(n_sensors, n_leads)``, the ECG ->
-    source matrix ``(E, n_leads)`` and the silent matrix ``(n_sensors, E)``
-    (random vortex axes, from the prior).
+    sees. Returns a Bunch: ``to_mcg`` the ECG -> MCG matrix ``(n_sensors,
+    n_leads)``, ``to_source`` the ECG -> voltages matrix ``(E, n_leads)``,
+    ``silent`` the silent matrix ``(n_sensors, E)`` (random vortex axes, from the
+    prior) and ``to_dipole`` the voltages -> heart dipole matrix ``(3, E)``.
     """
     anatomy = nominal_heart(position)
     electrodes, to_leads = electrode_layout("12-lead")
@@ -471,4 +481,5 @@ def inverse_matrices(rng, position, lead_rows, sensors, sensor, baseline, mcg_mo
     gram = gain @ gain.T
     gram += regularisation * np.trace(gram) / len(gram) * np.eye(len(gram))
     to_source = gain.T @ np.linalg.inv(gram)
-    return matrices.mcg[0, 1] @ to_source, to_source, matrices.silent[0, 1]
+    return Bunch(to_mcg=matrices.mcg[0, 1] @ to_source, to_source=to_source,
+                 silent=matrices.silent[0, 1], to_dipole=dipole_moments(wn[0]))
