@@ -163,6 +163,8 @@ TRAINING_CONSTRAINTS = {
     "lr": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "device": [str, torch.device],
+    "precision": [StrOptions({"float32", "bf16"})],
+    "compile": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "callbacks": [list, None],
@@ -201,6 +203,10 @@ class BaseTorchEstimator(BaseEstimator):
     device : {"auto", "cpu", "cuda"} or str
         Training device; ``"auto"`` picks CUDA when available. A model fitted on a
         GPU unpickles on a CPU-only machine (skorch maps it to the CPU).
+    precision : {"float32", "bf16"}
+        ``"bf16"`` trains under bfloat16 autocast (float32 weights).
+    compile : bool
+        Compile the training module with :func:`torch.compile`.
     random_state : int, RandomState instance or None
         Seeds weight initialisation, augmentations and shuffling. The same integer
         gives identical results on CPU (CUDA kernels may be non-deterministic).

@@ -121,6 +121,11 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         AdamW decoupled weight decay.
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Training device; ``"auto"`` uses CUDA when available.
+    precision : {"float32", "bf16"}, default="float32"
+        ``"bf16"`` runs the training forward pass and loss under bfloat16 autocast
+        (weights and optimizer state stay float32); for GPUs with bf16 units.
+    compile : bool, default=False
+        Compile the training module with :func:`torch.compile` (skorch's ``compile``).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, augmentations, masks and shuffling; an integer gives
         identical embeddings on CPU.
@@ -193,6 +198,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         lr=1e-3,
         weight_decay=1e-4,
         device="auto",
+        precision="float32",
+        compile=False,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -211,6 +218,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.lr = lr
         self.weight_decay = weight_decay
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
