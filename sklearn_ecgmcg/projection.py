@@ -304,7 +304,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         return y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):
-        """R² of the predicted signals over all channels and time samples.
+        """Variance-weighted R² of the predicted signals over all channels and time samples.
 
         Parameters
         ----------
@@ -318,8 +318,11 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         Returns
         -------
         score : float
-            :func:`sklearn_ecgmcg.metrics.virtual_mcg_r2` (uniform average over
-            every channel and time sample, each a regression output).
+            :func:`sklearn_ecgmcg.metrics.virtual_mcg_r2` with its default
+            ``multioutput="variance_weighted"``: ``1 - sum(SS_res) / sum(SS_tot)``
+            over every channel and time sample (each a regression output), so
+            near-silent channels and the flat baseline do not dominate as they
+            do in a uniform average of per-output R².
         """
         y_pred = self.predict(X)
         y = _check_target(y)

@@ -130,9 +130,11 @@ def test_score_is_virtual_mcg_r2_of_predictions():
     Z, mcg = linear_signals()
     noisy = mcg + np.random.default_rng(1).normal(scale=mcg.std(), size=mcg.shape)
     projector = LatentProjector(decoder="linear").fit(Z, noisy)
-    expected = virtual_mcg_r2(mcg, projector.predict(Z))
+    expected = virtual_mcg_r2(mcg, projector.predict(Z), multioutput="variance_weighted")
     assert projector.score(Z, mcg) == pytest.approx(expected)
     assert 0.2 < expected < 1
+    uniform = virtual_mcg_r2(mcg, projector.predict(Z), multioutput="uniform_average")
+    assert projector.score(Z, mcg) != pytest.approx(uniform)
 
 
 def test_float32_latents_give_float32_predictions():

@@ -154,7 +154,10 @@ def make_virtual_mcg_scorer(
     Parameters
     ----------
     name : {"r2", "channel_correlation", "neg_angle_r_peak", "neg_angle_t_peak"}
-        ``"r2"``: :func:`virtual_mcg_r2`; ``"channel_correlation"``: mean of
+        ``"r2"``: :func:`virtual_mcg_r2` with its default variance-weighted
+        average over channels and time samples (what
+        :meth:`LatentProjector.score <sklearn_ecgmcg.LatentProjector.score>`
+        returns); ``"channel_correlation"``: mean of
         :func:`channel_correlation` over channels; ``"neg_angle_r_peak"`` and
         ``"neg_angle_t_peak"``: minus the mean :func:`field_map_angle_error` at
         that latency (negated like scikit-learn's ``neg_*`` scorers, so greater
@@ -178,7 +181,7 @@ def make_virtual_mcg_scorer(
     if name not in _VIRTUAL_MCG_SCORERS:
         raise ValueError(f"name must be one of {_VIRTUAL_MCG_SCORERS}; got {name!r}.")
     if name == "r2":
-        return make_scorer(virtual_mcg_r2)
+        return make_scorer(virtual_mcg_r2, multioutput="variance_weighted")
     if name == "channel_correlation":
         return make_scorer(channel_correlation, multioutput="uniform_average")
     if sensor_positions is None:

@@ -251,9 +251,23 @@ def test_r2_is_sklearn_r2_on_flattened_beats(multioutput, rng):
     assert virtual_mcg_r2(y_true, y_pred, multioutput=multioutput) == pytest.approx(expected)
     raw = virtual_mcg_r2(y_true, y_pred, multioutput="raw_values")
     assert raw.shape == (3, 20)
-    assert raw.mean() == pytest.approx(virtual_mcg_r2(y_true, y_pred))
+    assert raw.mean() == pytest.approx(
+        virtual_mcg_r2(y_true, y_pred, multioutput="uniform_average")
+    )
     assert virtual_mcg_r2(y_true, y_true) == 1.0
     assert virtual_mcg_r2(y_true, np.broadcast_to(y_true.mean(0), y_true.shape)) == 0.0
+
+
+def test_r2_is_variance_weighted_by_default(rng):
+    # One near-silent output with a poor prediction: a uniform average is dragged far
+    # below zero by it, the variance-weighted default barely notices it.
+    y_true = rng.normal(size=(20, 2, 10))
+    y_true[:, 1] *= 1e-3
+    y_pred = y_true + rng.normal(scale=0.1, size=y_true.shape)
+    weighted = virtual_mcg_r2(y_true, y_pred, multioutput="variance_weighted")
+    assert virtual_mcg_r2(y_true, y_pred) == weighted
+    assert weighted > 0.9
+    assert virtual_mcg_r2(y_true, y_pred, multioutput="uniform_average") < -100
 
 
 def test_r2_rejects_bad_input(rng):
