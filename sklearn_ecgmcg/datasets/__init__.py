@@ -1,6 +1,8 @@
 """Datasets: real ECG loaders and the paired ECG + MCG simulator."""
 
 from ._clocks import align_streams
+from ._corpus import ECGCorpus
+from ._corpus_writer import write_corpus
 from ._fetch import fetch_ptbxl, get_data_home
 from ._physics._forward import mcg_sensor_positions
 from ._ptbdb import load_ptbdb
@@ -12,6 +14,7 @@ from ._text import read_recording
 from ._wfdb import read_wfdb
 
 __all__ = [
+    "ECGCorpus",
     "align_streams",
     "fetch_ptbxl",
     "get_data_home",
@@ -24,4 +27,5 @@ __all__ = [
     "read_recording",
     "read_wfdb",
     "simulate_paired_recordings",
+    "write_corpus",
 ]
