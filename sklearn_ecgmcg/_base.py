@@ -64,6 +64,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback, ProgressBar
 
+from ._streaming import SignalDataset, is_lazy_signals
 from .nn import ENCODER_PRESETS
 from .utils import check_signals
 
@@ -250,6 +251,33 @@ class BaseTorchEstimator(BaseEstimator):
         """Extra :class:`skorch.NeuralNet` parameters (e.g. ``iterator_train__sampler``)."""
         return {}
 
+    def _training_crop_length(self):
+        """Length of the random crops drawn at training time (None: whole inputs)."""
+        return None
+
+    def _training_dataset(self, inputs, targets):
+        """A :class:`SignalDataset` when inputs are read on demand or cropped, else None.
+
+        None keeps skorch's in-memory path (one tensor, indexed per batch). A memory
+        map or an ``ECGCorpus`` is never loaded whole: each sample is read when its
+        batch is drawn, so memory is bounded by the batch.
+        """
+        crop_length = self._training_crop_length()
+        if crop_length is None and not is_lazy_signals(inputs):
+            return None
+        return SignalDataset(inputs, targets, crop_length=crop_length)
+
+    def _loader_params(self, dataset, device):
+        """DataLoader options of the streamed path: workers, pinned memory on CUDA."""
+        if dataset is None:
+            return {}
+        workers = getattr(self, "num_workers", 0)
+        return {
+            "iterator_train__num_workers": workers,
+            "iterator_train__persistent_workers": workers > 0,
+            "iterator_train__pin_memory": torch.device(device).type == "cuda",
+        }
+
     # ----------------------------------------------------- nested params
     # Keywords beyond the signature (``encoder__width=32``) are stored as attributes by
     # ``__init__`` and returned by ``get_params``; as scikit-learn asks, neither
@@ -311,8 +339,12 @@ class BaseTorchEstimator(BaseEstimator):
 
     # ----------------------------------------------------------------- input
     def _validate_signals(self, X, *, reset, name="X"):
-        """Validate signals as float32 ``(n, C, T)``; record (reset) or check the shape."""
-        X = check_signals(X, name=name, ensure_3d=True, dtype=np.float32)
+        """Validate signals as float32 ``(n, C, T)``; record (reset) or check the shape.
+
+        An input read on demand (a memory map, an ``ECGCorpus``) is checked block by
+        block and returned as it is: training and inference read it batch by batch.
+        """
+        X = check_signals(X, name=name, ensure_3d=True, dtype=np.float32, lazy=True)
         _, n_channels, n_times = X.shape
         if reset:
             self.n_channels_in_ = n_channels
@@ -352,6 +384,7 @@ class BaseTorchEstimator(BaseEstimator):
         ``max_epochs=0`` initialises the module without training.
         """
         inputs, targets = self._training_data(X, y, groups)
+        dataset = self._training_dataset(inputs, targets)  # None: the in-memory path
         n_samples = _n_samples(inputs)
         batch_size = min(self.batch_size, n_samples)
         device = resolve_device(self.device)
@@ -367,11 +400,16 @@ class BaseTorchEstimator(BaseEstimator):
             "callbacks": self._callbacks(),
             "verbose": int(bool(self.verbose)),
             **self._net_params(targets),
+            **self._loader_params(dataset, device),
         }
         with seeded_torch(self._seed(), device):
             net = self._initialized_net(device, **params)
             if self.max_epochs > 0:
-                net.partial_fit(_as_tensor(inputs), None if targets is None else _as_tensor(targets))
+                if dataset is not None:
+                    net.partial_fit(dataset, None)
+                else:
+                    net.partial_fit(_as_tensor(inputs),
+                                    None if targets is None else _as_tensor(targets))
         self.net_ = net
         self.n_epochs_ = len(net.history)
         self.loss_curve_ = (
@@ -433,7 +471,8 @@ class BaseTorchEstimator(BaseEstimator):
         output = None  # allocated once the first batch gives the output shape
         with torch.inference_mode():
             for start in range(0, len(X), self.batch_size):
-                batch = torch.tensor(X[start : start + self.batch_size], device=device)
+                rows = np.array(X[start : start + self.batch_size], dtype=np.float32)
+                batch = torch.from_numpy(rows).to(device)
                 result = module(batch).float().cpu().numpy()
                 if output is None:
                     output = np.empty((len(X), *result.shape[1:]), dtype=np.float32)

@@ -10,7 +10,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from . import _conformal
 from ._base import TRAINING_CONSTRAINTS, BaseTorchEstimator
+from ._projection_data import by_time_step, check_target, from_time_steps
 from .alignment import LatentEncoder  # noqa: F401  (its home until 0.1: kept importable)
 from .metrics import virtual_mcg_r2
 from .nn import ProjectionHead
@@ -104,6 +106,12 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     net_ : skorch.NeuralNet
         The trained decoder (``decoder="mlp"`` only); also ``n_epochs_`` and
         ``loss_curve_`` (training loss per epoch, on scaled targets).
+    novelty_reference_ : ndarray of shape (n_reference, n_latent_values)
+        Up to 1000 standardised, flattened training latents for the novelty of
+        :meth:`calibrate` (``novelty_scale_``: their median neighbour distance).
+    conformity_scores_ : ndarray of shape ``(n_calibration, *output_shape_)``
+        Sorted calibration scores, set by :meth:`calibrate` (with
+        ``adaptive_intervals_``); a new ``fit`` removes them.
 
     See Also
     --------
@@ -160,7 +168,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     }
     _fitted_attributes = (
         "n_features_in_", "latent_shape_", "output_shape_", "x_mean_", "x_scale_", "y_mean_",
-        "y_scale_", "n_epochs_", "loss_curve_",
+        "y_scale_", "n_epochs_", "loss_curve_", "novelty_reference_", "novelty_scale_",
+        "conformity_scores_", "adaptive_intervals_",
     )
 
     def __init__(
@@ -214,7 +223,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         self : LatentProjector
         """
         X = self._validate_latents(X, reset=True)
-        y = _check_target(y)
+        y = check_target(y)
         if len(X) != len(y):
             raise ValueError(
                 f"X has {len(X)} latents but y has {len(y)} MCG samples: found input "
@@ -234,9 +243,12 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
             )
         self.output_shape_ = y.shape[1:]
         Z = self._fit_scaling(X)
+        for name in ("conformity_scores_", "adaptive_intervals_"):  # a refit uncalibrates
+            self.__dict__.pop(name, None)
+        self.novelty_reference_, self.novelty_scale_ = _conformal.novelty_reference(Z)
         y_scaled = self._scale_target(y)
         if X.ndim == 3:  # one row per (sample, time step): a map shared by all times
-            Z, y_scaled = _by_time_step(Z), _by_time_step(y_scaled.reshape(y.shape))
+            Z, y_scaled = by_time_step(Z), by_time_step(y_scaled.reshape(y.shape))
         if self.decoder == "linear":
             self.ridge_ = RidgeCV(alphas=self.alphas).fit(Z, y_scaled)
             return self
@@ -294,13 +306,13 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
     def _predict_block(self, X):
         Z = self._scale_latents(X)
         if X.ndim == 3:
-            Z = _by_time_step(Z)
+            Z = by_time_step(Z)
         if self.decoder == "linear":
             y_scaled = self.ridge_.predict(Z)
         else:
             y_scaled = self.net_.forward(torch.from_numpy(Z.astype(np.float32))).numpy()
         if X.ndim == 3:
-            y_scaled = _from_time_steps(y_scaled, len(X))
+            y_scaled = from_time_steps(y_scaled, len(X))
         return y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):
@@ -325,10 +337,89 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
             do in a uniform average of per-output R².
         """
         y_pred = self.predict(X)
-        y = _check_target(y)
+        y = check_target(y)
         if y_pred.ndim == 1:
             y, y_pred = y[:, np.newaxis], y_pred[:, np.newaxis]
         return virtual_mcg_r2(y, y_pred, sample_weight=sample_weight)
+
+    def calibrate(self, X, y, *, adaptive=True):
+        """Calibrate :meth:`predict_interval` on held-out latents and their signals.
+
+        Split conformal prediction: the absolute residuals on ``(X, y)``, divided
+        by the latent's novelty when ``adaptive``, are the conformity scores.
+        Use subjects that took no part in ``fit`` (training beats give too narrow
+        intervals); coverage holds when calibration and test beats are
+        exchangeable. In a pipeline, calibrate the last step on the latents::
+
+            pipe[-1].calibrate(pipe[:-1].transform(ecg_cal), mcg_cal)
+            lower, upper = pipe[-1].predict_interval(pipe[:-1].transform(ecg), alpha=0.1)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_calibration, n_features) or \
+                (n_calibration, n_features, n_times)
+            Latents of the calibration beats, shaped as at ``fit``.
+        y : array-like of shape ``(n_calibration, *output_shape_)``
+            Their measured signals (MCG in pT).
+        adaptive : bool, default=True
+            Scale intervals by the latent's novelty ``s(x) = 1 + d(x) / d_ref``
+            (``d``: mean distance to the 10 nearest training latents, ``d_ref`` its
+            training median), so a latent unlike the training ones (a condition
+            absent in training) gets a wider interval. False: one width per
+            channel and time sample for every input (standard split conformal).
+
+        Returns
+        -------
+        self : LatentProjector
+        """
+        check_is_fitted(self, "novelty_reference_")
+        if not isinstance(adaptive, (bool, np.bool_)):
+            raise TypeError(f"adaptive must be True or False; got {adaptive!r}.")
+        X, y = self._validate_latents(X, reset=False), check_target(y)
+        if y.shape != (len(X), *self.output_shape_):
+            raise ValueError(
+                f"y must be the signals of the {len(X)} calibration latents, of shape "
+                f"{(len(X), *self.output_shape_)} like the fitted targets; got {y.shape}."
+            )
+        y_pred, s = self.predict(X), self._interval_scale(X, adaptive)
+        self.conformity_scores_ = _conformal.conformity_scores(y, y_pred, s)
+        self.adaptive_intervals_ = bool(adaptive)
+        return self
+
+    def predict_interval(self, X, alpha=0.1):
+        """Conformal prediction interval of every predicted channel and time sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_features, n_times)
+            Latents, shaped as at ``fit``.
+        alpha : float in (0, 1), default=0.1
+            Miscoverage: each value is in its interval with probability at least
+            ``1 - alpha`` (0.1: 90 %) for beats exchangeable with the calibration
+            beats. Needs ``ceil((1 - alpha) / alpha)`` calibration samples or more.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape ``(n_samples, *output_shape_)``
+            Interval bounds around :meth:`predict`, in its units and dtype.
+        """
+        alpha = _conformal.check_alpha(alpha)
+        check_is_fitted(self, "conformity_scores_", msg=(
+            "This LatentProjector is not calibrated: call calibrate(X_cal, y_cal) with "
+            "held-out latents and signals before predict_interval."))
+        quantile = _conformal.conformal_quantile(self.conformity_scores_, alpha)
+        y_pred = self.predict(X)
+        s = self._interval_scale(X, self.adaptive_intervals_)
+        half = (s.reshape((len(s),) + (1,) * (y_pred.ndim - 1)) * quantile).astype(y_pred.dtype)
+        return y_pred - half, y_pred + half
+
+    def _interval_scale(self, X, adaptive):
+        """The novelty ``s(x)`` of each latent, or ones when not ``adaptive``."""
+        X = self._validate_latents(X, reset=False)
+        if not adaptive:
+            return np.ones(len(X))
+        return _conformal.interval_scale(
+            self._scale_latents(X), self.novelty_reference_, self.novelty_scale_)
 
     def _validate_latents(self, X, reset):
         if getattr(X, "ndim", 2) > 3:
@@ -384,30 +475,3 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-
-def _by_time_step(values):
-    """(n, features, times) -> (n * times, features): one row per sample and time step."""
-    return values.transpose(0, 2, 1).reshape(-1, values.shape[1])
-
-
-def _from_time_steps(rows, n_samples):
-    """Inverse of :func:`_by_time_step`."""
-    return rows.reshape(n_samples, -1, rows.shape[1]).transpose(0, 2, 1)
-
-
-def _check_target(y):
-    """Validate a target: signals (2-D or 3-D) or one value per sample (1-D)."""
-    if y is None:
-        raise ValueError(
-            "LatentProjector requires y to be passed, but the target y is None: call "
-            "fit(latents, signals)."
-        )
-    array = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-    if array.dtype == object:  # numbers stored as objects, as sklearn's y handling allows
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("y must hold numbers; got an object array that does not.") from None
-    if array.ndim == 1:
-        return check_signals(array[:, np.newaxis], name="y", dtype=np.float64)[:, 0]
-    return check_signals(array, name="y", dtype=np.float64)
