@@ -28,7 +28,8 @@ from .nn import (
     TwoViewModule,
     make_encoder,
 )
-from .utils import check_amplitude
+from ._streaming import CropMeanEncoder, crop_starts
+from .utils import check_amplitude, check_signals
 
 __all__ = ["ContrastivePretrainer"]
 
@@ -108,6 +109,20 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         :class:`sklearn_ecgmcg.nn.MCGAugment`. Unused by ``"masked"``.
     mask_ratio : float, default=0.5
         Fraction of the input patches hidden by the ``"masked"`` objective.
+    crop_length : int or None, default=None
+        Records of any length: during :meth:`fit`, every sample of every epoch is a
+        window of ``crop_length`` samples at a random position of its record (drawn
+        on the fly, seeded by ``random_state``), and the encoder is built for that
+        length. :meth:`transform` then accepts records of any length
+        ``>= crop_length`` and embeds each as the mean of the encoder's embeddings
+        of ``ceil(n_times / crop_length)`` evenly spaced crops covering the record
+        (no overlap when ``crop_length`` divides ``n_times``). None (default)
+        trains and embeds whole inputs of the length seen at ``fit``.
+    num_workers : int, default=0
+        DataLoader worker processes that read and crop samples when the input is
+        read on demand (a memory map, an :class:`~sklearn_ecgmcg.datasets.ECGCorpus`)
+        or ``crop_length`` is set; 0 reads in the training process. Memory is pinned
+        on CUDA. Each worker draws its own crops, so results depend on this number.
     max_epochs : int, default=20
         Passes over the training data; 0 initialises the encoder without training
         (the random-init baseline).
@@ -178,6 +193,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         "max_epochs": [Interval(Integral, 0, None, closed="left")],  # 0: an untrained baseline
         "augment_strength": [Interval(Real, 0, None, closed="left")],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
+        "crop_length": [Interval(Integral, 1, None, closed="left"), None],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
     }
     _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_")
     _routed_params = ("encoder",)
@@ -193,6 +210,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         modality="ecg",
         augment_strength=1.0,
         mask_ratio=0.5,
+        crop_length=None,
+        num_workers=0,
         max_epochs=20,
         batch_size=64,
         lr=1e-3,
@@ -213,6 +232,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.modality = modality
         self.augment_strength = augment_strength
         self.mask_ratio = mask_ratio
+        self.crop_length = crop_length
+        self.num_workers = num_workers
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -231,19 +252,28 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times), \
+                or ECGCorpus
             Unlabelled signals (a 2-D array is one channel). Scale them to amplitudes
-            of order 1 (ECG in mV is fine).
+            of order 1 (ECG in mV is fine). A memory-mapped array
+            (``np.load(..., mmap_mode="r")``) or an on-disk
+            :class:`~sklearn_ecgmcg.datasets.ECGCorpus` is read batch by batch,
+            never loaded whole. With ``crop_length``, ``n_times >= crop_length``.
         y : None
             Ignored.
         groups : array-like of shape (n_samples,), default=None
-            Patient id of each sample; required by ``objective="patient"``.
+            Patient id of each sample; required by ``objective="patient"``. None
+            takes a corpus's own ``groups``.
 
         Returns
         -------
         self : ContrastivePretrainer
         """
         X = self._validate_signals(X, reset=True)
+        if groups is None and self.objective == "patient":
+            groups = getattr(X, "groups", None)  # an ECGCorpus carries its patient ids
+        if self.crop_length is not None:
+            self._set_crop_input_shape()
         check_amplitude(X, modality=self.modality, name="X")
         self.encoder_config_ = {
             "encoder": self.encoder,
@@ -259,14 +289,46 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times)
-            Signals with the channel count and length seen at ``fit``.
+        X : array-like of shape (n_samples, n_channels, n_times) or (n_samples, n_times), \
+                or ECGCorpus
+            Signals with the channel count seen at ``fit`` and its length, or, with
+            ``crop_length``, any length ``>= crop_length`` (each record is then the
+            mean embedding of the crops covering it). Memory maps and corpora are
+            read batch by batch.
 
         Returns
         -------
         embedding : ndarray of float32, shape (n_samples, embedding_dim)
         """
-        return self._embed(X)
+        if self.crop_length is None:
+            return self._embed(X)
+        check_is_fitted(self, "net_")
+        X = check_signals(X, name="X", ensure_3d=True, dtype=np.float32, lazy=True)
+        _, n_channels, n_times = X.shape
+        if n_channels != self.n_channels_in_ or n_times < self.crop_length:
+            raise ValueError(
+                f"X has {n_channels} channel(s) x {n_times} time samples, but "
+                f"{type(self).__name__} was fitted on {self.n_channels_in_} channel(s) "
+                f"with crop_length={self.crop_length}: records need that many channels "
+                f"and at least {self.crop_length} samples."
+            )
+        starts = crop_starts(n_times, self.crop_length)
+        return self._run_batched(
+            X, CropMeanEncoder(self._embedding_module(), starts, self.crop_length)
+        )
+
+    def _set_crop_input_shape(self):
+        """With crops, the encoder's input is ``crop_length`` samples long."""
+        if self.n_times_in_ < self.crop_length:
+            raise ValueError(
+                f"crop_length={self.crop_length} is longer than the records of X "
+                f"({self.n_times_in_} samples); use crop_length <= {self.n_times_in_}."
+            )
+        self.n_times_in_ = self.crop_length
+        self.n_features_in_ = self.n_channels_in_ * self.crop_length
+
+    def _training_crop_length(self):
+        return self.crop_length
 
     @property
     def encoder_(self):

@@ -7,6 +7,7 @@ from ._validation import (
     check_positive_int,
     check_sfreq,
     check_signals,
+    is_lazy_signals,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "check_paired_signals",
     "check_sfreq",
     "check_positive_int",
+    "is_lazy_signals",
 ]

@@ -1,5 +1,6 @@
 """Input validation shared by every public function and estimator."""
 
+import mmap
 import warnings
 from numbers import Integral, Real
 
@@ -13,6 +14,7 @@ __all__ = [
     "check_signals",
     "check_paired_signals",
     "check_sfreq",
+    "is_lazy_signals",
 ]
 
 
@@ -25,6 +27,7 @@ def check_signals(
     dtype="numeric",
     copy=False,
     signals=True,
+    lazy=False,
 ):
     """Validate a batch of signals.
 
@@ -47,11 +50,19 @@ def check_signals(
         ``X`` holds channels over time, so a 3-D array with far more "channels"
         than time samples is rejected as channels-last. False for other 3-D
         arrays checked the same way (time-resolved latents).
+    lazy : bool, default=False
+        If True, a float array read on demand (memory-mapped, e.g. opened with
+        ``np.load(..., mmap_mode="r")``, or an on-disk
+        :class:`~sklearn_ecgmcg.datasets.ECGCorpus`) is checked block by block
+        and returned as it is, in its own dtype, never loaded whole: the caller
+        reads and converts it batch by batch. Ignored when ``copy=True``.
 
     Returns
     -------
     X_checked : ndarray of shape (n_samples, n_times) or (n_samples, n_channels, n_times)
-        A float32 or float64 array, C-contiguous.
+        A float32 or float64 array, C-contiguous; with ``lazy=True``, an input
+        read on demand as it was passed (a 2-D memory map gets a channel axis
+        as a view when ``ensure_3d``).
 
     Raises
     ------
@@ -70,7 +81,8 @@ def check_signals(
         )
     if hasattr(X, "__array__") and not isinstance(X, np.ndarray) and hasattr(X, "to_numpy"):
         X = X.to_numpy()  # pandas objects
-    array = np.asarray(X)
+    on_demand = lazy and not copy and is_lazy_signals(X) and np.dtype(X.dtype).kind == "f"
+    array = X if on_demand else np.asarray(X)
     kind = array.dtype.kind
     if kind == "c":
         # ValueError, like sklearn's check_array ("Complex data not supported").
@@ -91,7 +103,7 @@ def check_signals(
             f"{array.shape}."
             + (" Reshape your data: one signal x is x[np.newaxis]." if array.ndim == 1 else "")
         )
-    if array.size == 0:
+    if int(np.prod(array.shape)) == 0:
         raise ValueError(
             f"{name} is empty: shape {array.shape}. At least one sample, channel and "
             "time point are needed."
@@ -109,17 +121,47 @@ def check_signals(
         raise ValueError(
             f"{name} has {array.shape[-1]} time samples; at least {min_times} are needed."
         )
-    if dtype == "numeric":
-        target = array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+    if on_demand:
+        out = array  # converted batch by batch where it is read
     else:
-        target = np.dtype(dtype)
-    out = np.array(array, dtype=target, order="C", copy=copy or None)
+        target = (array.dtype if array.dtype in (np.float32, np.float64) else np.float64
+                  ) if dtype == "numeric" else np.dtype(dtype)
+        out = np.array(array, dtype=target, order="C", copy=copy or None)
     if not _all_finite(out):
-        n_bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
-        raise ValueError(f"{name} contains NaN or infinite values ({n_bad} of {out.size}).")
+        raise ValueError(f"{name} contains NaN or infinite values ({_count_bad(out)} of "
+                         f"{int(np.prod(out.shape))}).")
     if ensure_3d and out.ndim == 2:
         out = out[:, np.newaxis, :]
     return out
+
+
+def is_lazy_signals(X):
+    """Whether ``X`` (or a value of the dict ``X``) is read from disk on demand.
+
+    True for a memory-mapped array (``np.memmap``, ``np.load(..., mmap_mode=...)``
+    and views of them) and for an array-like that is not a NumPy array and has no
+    ``__array__`` but has ``shape``, ``dtype`` and integer/slice indexing (an
+    :class:`~sklearn_ecgmcg.datasets.ECGCorpus`).
+    """
+    if isinstance(X, dict):
+        return any(is_lazy_signals(value) for value in X.values())
+    if isinstance(X, np.ndarray):
+        base = X
+        while isinstance(base, np.ndarray):
+            if isinstance(base, np.memmap):
+                return True
+            base = base.base
+        return isinstance(base, mmap.mmap)
+    return not hasattr(X, "__array__") and all(
+        hasattr(X, attribute) for attribute in ("shape", "dtype", "__getitem__", "__len__")
+    )
+
+
+def _count_bad(array):
+    """Non-finite values of ``array``, counted block by block."""
+    step = max(_FINITE_CHECK_BYTES // max(array[:1].nbytes, 1), 1)
+    return sum(int(np.size(block) - np.count_nonzero(np.isfinite(block)))
+               for block in (np.asarray(array[i : i + step]) for i in range(0, len(array), step)))
 
 
 # More "channels" than any ECG/MCG/BSPM system has, or many times more channels than
