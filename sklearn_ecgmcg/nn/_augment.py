@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 __all__ = [
+    "random_crop",
     "random_crop_resize",
     "random_shift",
     "amplitude_scale",
@@ -40,6 +41,25 @@ def _uniform(shape, low, high, x, generator):
 def _gather_time(x, index):
     """``x[i, c, index[i, t]]`` for an integer index of shape (n, n_times_out)."""
     return torch.gather(x, 2, index.unsqueeze(1).expand(-1, x.shape[1], -1))
+
+
+def random_crop(x, length, generator=None):
+    """Cut a random window of ``length`` samples from each sample (no resampling).
+
+    The start is drawn uniformly per sample, so two calls on the same batch give two
+    different stretches of each recording (the temporal positives of CLOCS). An input
+    no longer than ``length`` is returned as an unchanged copy.
+
+    Returns
+    -------
+    crops : torch.Tensor of shape (n, n_channels, min(length, n_times))
+    """
+    n, n_channels, n_times = x.shape
+    if n_times <= length:
+        return x.clone()
+    start = torch.randint(0, n_times - length + 1, (n, 1), device=x.device, generator=generator)
+    index = start + torch.arange(length, device=x.device)
+    return _gather_time(x, index)
 
 
 def random_crop_resize(x, min_ratio=0.8, generator=None):
@@ -151,20 +171,28 @@ class ECGAugment(nn.Module):
     At ``strength=1``: crop to 80-100 % and stretch back, shift up to 10 %, scale
     +-20 %, noise 5 % of the channel std, baseline wander up to 10 %, lead dropout
     10 %, one time mask of 10 %. Every setting scales linearly with ``strength``
-    (``strength=0`` returns an unchanged copy).
+    (``strength=0`` returns an unchanged copy, apart from the ``crop_length`` cut).
 
     Parameters
     ----------
     strength : float, default=1.0
         Multiplier of all augmentation magnitudes (probabilities capped at 0.9).
+    crop_length : int or None, default=None
+        When set, each call first cuts a random window of ``crop_length`` samples
+        (:func:`random_crop`), so two views of a long recording are two different
+        stretches of it; the other augmentations then act on the window. None keeps
+        the input length.
     """
 
-    def __init__(self, strength=1.0):
+    def __init__(self, strength=1.0, crop_length=None):
         super().__init__()
         self.strength = strength
+        self.crop_length = crop_length
 
     def forward(self, x, generator=None):
         s = self.strength
+        if self.crop_length is not None:
+            x = random_crop(x, self.crop_length, generator=generator)
         x = random_crop_resize(x, min_ratio=max(0.1, 1 - 0.2 * s), generator=generator)
         x = random_shift(x, max_shift=min(0.9, 0.1 * s), generator=generator)
         x = amplitude_scale(x, max_change=min(0.9, 0.2 * s), generator=generator)

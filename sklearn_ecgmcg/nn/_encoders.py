@@ -10,6 +10,7 @@ through.
 import abc
 import inspect
 import math
+from numbers import Integral
 from typing import Protocol, runtime_checkable
 
 import torch
@@ -144,6 +145,10 @@ class ResNet1d(Encoder):
         Residual blocks per stage.
     kernel_size : int, default=7
         Kernel size of the residual blocks (the stem uses ``2 * kernel_size + 1``).
+    downsample : int, default=1
+        The input is first averaged over blocks of ``downsample`` samples (a box
+        low-pass and decimation): 5 turns a 500 Hz ECG into 100 Hz, so it costs what a
+        100 Hz input costs and the layers span five times more time.
     """
 
     def __init__(
@@ -155,8 +160,12 @@ class ResNet1d(Encoder):
         width=16,
         blocks=(1, 1, 1, 1),
         kernel_size=7,
+        downsample=1,
     ):
         super().__init__(n_channels, n_times, embedding_dim)
+        if not (isinstance(downsample, Integral) and downsample >= 1):
+            raise ValueError(f"downsample must be an integer >= 1; got {downsample!r}.")
+        self.downsample = int(downsample)
         stem_kernel = 2 * kernel_size + 1
         self.stem = nn.Sequential(
             nn.Conv1d(
@@ -179,6 +188,10 @@ class ResNet1d(Encoder):
         self.fc = nn.Linear(in_channels, embedding_dim)
 
     def forward_features(self, x):
+        if self.downsample > 1:
+            # adaptive pooling: any length >= 1 passes (a plain block mean when the
+            # length is a multiple of downsample)
+            x = F.adaptive_avg_pool1d(x, math.ceil(x.shape[-1] / self.downsample))
         return self.stages(self.stem(x))
 
     def pool(self, features):
@@ -345,9 +358,15 @@ class SpatialFilterEncoder(Encoder):
 
 
 # name -> (class, default keyword parameters). "resnet1d" trains in minutes on two CPU
-# cores; "resnet1d_large" (~4M parameters) is meant for a GPU.
+# cores; "resnet1d_large" (~4M parameters) is meant for a GPU. "resnet1d_500hz" is
+# "resnet1d" behind a 5x block-mean decimation: 500 Hz records cost what 100 Hz ones do
+# and its layers span 5x more time (stage 1's default, benchmarks/results/pretraining.md).
 ENCODER_PRESETS = {
     "resnet1d": (ResNet1d, {"width": 16, "blocks": (1, 1, 1, 1), "kernel_size": 7}),
+    "resnet1d_500hz": (
+        ResNet1d,
+        {"width": 16, "blocks": (1, 1, 1, 1), "kernel_size": 7, "downsample": 5},
+    ),
     "resnet1d_large": (ResNet1d, {"width": 64, "blocks": (2, 2, 2, 2), "kernel_size": 7}),
     "transformer": (
         TransformerEncoder1d,
@@ -364,8 +383,9 @@ def make_encoder(encoder, n_channels, n_times, embedding_dim, params=None):
     Parameters
     ----------
     encoder : str or callable
-        A key of :data:`ENCODER_PRESETS` (``"resnet1d"``, ``"resnet1d_large"``,
-        ``"transformer"``, ``"mlp"``, ``"spatial"``), or a callable
+        A key of :data:`ENCODER_PRESETS` (``"resnet1d"``, ``"resnet1d_500hz"`` -- the
+        same network on the input averaged down 5x, e.g. 500 Hz to 100 Hz --,
+        ``"resnet1d_large"``, ``"transformer"``, ``"mlp"``, ``"spatial"``), or a callable
         ``encoder(n_channels, n_times, embedding_dim, **params)`` returning a
         :class:`torch.nn.Module` that maps ``(n, n_channels, n_times)`` to
         ``(n, embedding_dim)`` (an encoder class works).

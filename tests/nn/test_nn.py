@@ -34,6 +34,7 @@ from sklearn_ecgmcg.nn import (
 
 SMALL = {
     "resnet1d": {"width": 4},
+    "resnet1d_500hz": {"width": 4},
     "resnet1d_large": {"width": 4, "blocks": (1, 1)},
     "transformer": {"d_model": 8, "n_heads": 2, "depth": 1},
     "mlp": {"hidden_dims": (8,)},
