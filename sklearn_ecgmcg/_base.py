@@ -61,9 +61,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.callbacks import Callback, ProgressBar
 
+from ._distributed import DataParallel, SyncTrainLoss, TrainingNet
 from ._streaming import SignalDataset, is_lazy_signals
 from .nn import ENCODER_PRESETS
 from .utils import check_signals
@@ -363,9 +363,11 @@ class BaseTorchEstimator(BaseEstimator):
     def _seed(self):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _callbacks(self):
+    def _callbacks(self, parallel=None):
         callbacks = [("nonfinite_loss_guard", NonFiniteLossGuard(lr=self.lr))]
-        if self.verbose:
+        if parallel is not None:  # before the user's: they see the loss of all ranks
+            callbacks.append(("sync_train_loss", SyncTrainLoss(parallel)))
+        if self.verbose and (parallel is None or parallel.is_main):
             callbacks.append(("progress_bar", ProgressBar()))
         # Shallow copies: skorch's ``initialize`` rebinds a callback's state on the copy,
         # so the user's objects stay as passed, while references they hold (an Optuna
@@ -388,6 +390,10 @@ class BaseTorchEstimator(BaseEstimator):
         n_samples = _n_samples(inputs)
         batch_size = min(self.batch_size, n_samples)
         device = resolve_device(self.device)
+        parallel = DataParallel.from_environment(device)  # None on one process
+        if parallel is not None:
+            parallel.check_batch_size(batch_size)
+            device = parallel.device
         params = {
             "optimizer": torch.optim.AdamW,
             "lr": self.lr,
@@ -397,12 +403,16 @@ class BaseTorchEstimator(BaseEstimator):
             "iterator_train__shuffle": True,
             "iterator_train__drop_last": n_samples > batch_size,
             "train_split": None,
-            "callbacks": self._callbacks(),
-            "verbose": int(bool(self.verbose)),
+            "callbacks": self._callbacks(parallel),
+            "verbose": int(bool(self.verbose) and (parallel is None or parallel.is_main)),
+            "precision": self.precision,
+            "compile_training": self.compile,
+            "parallel": parallel,
             **self._net_params(targets),
             **self._loader_params(dataset, device),
         }
-        with seeded_torch(self._seed(), device):
+        seed = self._seed() if parallel is None else parallel.broadcast(self._seed())
+        with seeded_torch(seed, device):
             net = self._initialized_net(device, **params)
             if self.max_epochs > 0:
                 if dataset is not None:
@@ -423,7 +433,7 @@ class BaseTorchEstimator(BaseEstimator):
         :func:`~sklearn_ecgmcg.load_weights` calls it on an estimator whose fitted
         attributes it restored, then loads the saved weights into it.
         """
-        return NeuralNet(
+        return TrainingNet(
             module=self._build_module(), criterion=self._build_criterion(), device=device,
             **{"batch_size": self.batch_size, **params},
         ).initialize()

@@ -1,0 +1,66 @@
+"""One rank of a data-parallel fit, launched by test_data_parallel.py.
+
+``python _fit_worker.py OUT_DIR`` fits three tiny estimators on this process, or on
+N processes under ``torchrun --nproc-per-node N``, and writes each rank's parameters
+and loss curve to ``OUT_DIR/rank<r>.npz``. Every rank uses the same data.
+"""
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+
+TINY = {"width": 4, "blocks": (1,)}
+
+
+def flat_parameters(module):
+    return np.concatenate([p.detach().cpu().numpy().ravel() for p in module.parameters()])
+
+
+def main(out_dir):
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    latents = rng.standard_normal((64, 6)).astype(np.float32)
+    targets = np.tanh(latents @ rng.standard_normal((6, 10))).astype(np.float32)
+    signals = rng.standard_normal((32, 2, 64)).astype(np.float32)
+    common = {"device": "cpu", "random_state": 0, "batch_size": 16}
+    projector = LatentProjector(
+        decoder="mlp", hidden_dim=16, max_epochs=6, lr=1e-2, **common
+    ).fit(latents, targets)
+    pretrainer = ContrastivePretrainer(
+        encoder_params=TINY, embedding_dim=4, max_epochs=3, **common
+    ).fit(signals)
+    aligner = CrossModalAligner(
+        ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, sfreq=100.0,
+        learn_temperature=True, max_epochs=3, **common,
+    ).fit(signals, signals[:, ::-1].copy())
+    # Objectives with their own sampler, masks, local windows and a decoder head.
+    variants = [
+        ContrastivePretrainer("masked", encoder_params=TINY, embedding_dim=4, max_epochs=1,
+                              **common).fit(signals),
+        ContrastivePretrainer("patient", encoder_params=TINY, embedding_dim=4, max_epochs=1,
+                              **common).fit(signals, groups=np.arange(32) // 4),
+        CrossModalAligner(
+            ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, sfreq=100.0,
+            tmin=-0.1, local_weight=0.5, reconstruction_weight=0.5, max_epochs=1, **common,
+        ).fit(signals, signals[:, ::-1].copy()),
+    ]
+    rank = int(os.environ.get("RANK", "0"))
+    np.savez(
+        os.path.join(out_dir, f"rank{rank}.npz"),
+        projector=flat_parameters(projector.net_.module_),
+        projector_loss=np.asarray(projector.loss_curve_),
+        pretrainer=flat_parameters(pretrainer.net_.module_),
+        pretrainer_loss=np.asarray(pretrainer.loss_curve_),
+        aligner=np.concatenate([flat_parameters(aligner.net_.module_),
+                                flat_parameters(aligner.net_.criterion_)]),
+        aligner_loss=np.asarray(aligner.loss_curve_),
+        variants=np.concatenate([flat_parameters(v.net_.module_) for v in variants]),
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
