@@ -1,9 +1,12 @@
-"""Command line: ``python -m sklearn_ecgmcg demo`` (also the ``sklearn-ecgmcg`` script)."""
+"""Command line: ``python -m sklearn_ecgmcg demo | build-corpus | pretrain``
+(also the ``sklearn-ecgmcg`` script)."""
 
 import argparse
 import os
 import sys
 from pathlib import Path
+
+from ._cli_corpus import add_corpus_commands, run_corpus_command
 
 __all__ = ["main"]
 
@@ -55,6 +58,7 @@ def _parser():
     demo.add_argument("--device", default="auto", help="torch device: auto, cpu or cuda (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_corpus_commands(commands)
     return parser
 
 
@@ -68,4 +72,6 @@ def main(argv=None):
 
         run_demo(out, ptbxl=ptbxl, device=args.device, random_state=args.seed,
                  verbose=0 if args.quiet else 1, stream=sys.stdout)
+    elif args.command in ("build-corpus", "pretrain"):
+        return run_corpus_command(args)
     return 0
