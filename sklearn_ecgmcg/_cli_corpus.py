@@ -63,8 +63,9 @@ def add_corpus_commands(commands):
     pretrain.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def run_corpus_command(args, stream=sys.stdout):
+def run_corpus_command(args, stream=None):
     """Run a parsed ``build-corpus`` or ``pretrain`` command; returns the exit code."""
+    stream = sys.stdout if stream is None else stream
     if args.command == "build-corpus":
         return _build_corpus(args, stream)
     return _pretrain(args, stream)

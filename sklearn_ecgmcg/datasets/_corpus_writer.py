@@ -143,7 +143,8 @@ def _plan(source, n_times, channels, sampling_rate, modality):
         return {"batches": lambda skip: _wfdb_batches(root, records, skip, n_times),
                 "total": len(records["paths"]), "n_times": n_times,
                 "fingerprint": {"source": str(root.resolve()), **kind, **settings}}
-    if isinstance(source, (dict, np.ndarray)) or not hasattr(source, "__iter__"):
+    if isinstance(source, (dict, np.ndarray)) or not (hasattr(source, "__iter__")
+                                                      or _indexable(source)):
         raise TypeError(
             "source must be a folder of WFDB records or an iterable of dict-like batches "
             f"(e.g. Bunches of simulate_paired_recordings); got {type(source).__name__}."
@@ -223,7 +224,7 @@ def _wfdb_batches(root, records, skip, n_times):
 
 
 def _stream_batches(source, skip, modality, n_times):
-    if isinstance(source, Sequence):
+    if _indexable(source):
         items = (source[i] for i in range(skip, len(source)))
     else:
         items = itertools.islice(iter(source), skip, None)
@@ -244,6 +245,13 @@ def _stream_batches(source, skip, modality, n_times):
                        _per_record(batch, "groups", ids, n, number),
                        _per_record(batch, "target", [None] * n, n, number),
                        n_times, batch.get("target_names"))
+
+
+def _indexable(source):
+    """A sequence of batches: indexed past the finished ones on resume."""
+    return isinstance(source, Sequence) or (
+        hasattr(source, "__getitem__") and hasattr(source, "__len__")
+    )
 
 
 def _per_record(batch, key, default, n, number):

@@ -303,9 +303,13 @@ _AMPLITUDE_SUBSAMPLE = 256  # records used to estimate the amplitude
 def _robust_amplitude(X):
     """Median over records of the 99th percentile of ``|x - median(x)|`` per record."""
     step = max(1, -(-len(X) // _AMPLITUDE_SUBSAMPLE))
-    records = np.asarray(X[::step], dtype=np.float64).reshape(len(X[::step]), -1)
-    deviation = np.abs(records - np.median(records, axis=1, keepdims=True))
-    return float(np.median(np.percentile(deviation, 99, axis=1)))
+    # One record at a time: a memory map or a corpus is read 256 records deep, and
+    # the float64 work arrays stay the size of one record.
+    amplitudes = []
+    for index in range(0, len(X), step):
+        record = np.asarray(X[index], dtype=np.float64).ravel()
+        amplitudes.append(np.percentile(np.abs(record - np.median(record)), 99))
+    return float(np.median(amplitudes))
 
 
 def check_amplitude(X, *, modality="ecg", name="X"):

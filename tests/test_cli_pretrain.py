@@ -1,0 +1,69 @@
+"""The build-corpus and pretrain subcommands, end to end on a tiny corpus."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import wfdb
+
+from sklearn_ecgmcg import ContrastivePretrainer, load_weights
+from sklearn_ecgmcg.cli import main
+from sklearn_ecgmcg.datasets import ECGCorpus
+
+
+def _wfdb_folder(folder, n_records=12, sfreq=100, n_times=400):
+    rng = np.random.default_rng(0)
+    for k in range(n_records):
+        patient = folder / f"patient{k // 2:02d}"
+        patient.mkdir(parents=True, exist_ok=True)
+        wfdb.wrsamp(f"r{k:02d}", fs=sfreq, units=["mV"] * 2, sig_name=["I", "II"],
+                    p_signal=rng.standard_normal((n_times, 2)), fmt=["16"] * 2,
+                    write_dir=str(patient))
+    return folder
+
+
+def test_build_corpus_then_pretrain_end_to_end(tmp_path, capsys):
+    source = _wfdb_folder(tmp_path / "wfdb")
+    assert main(["build-corpus", str(source), "--out", str(tmp_path / "corpus"),
+                 "--n-times", "200", "--quiet"]) == 0
+    corpus = ECGCorpus(tmp_path / "corpus")
+    assert corpus.shape == (24, 2, 200) and len(set(corpus.groups)) == 6
+    args = ["pretrain", "--corpus", str(tmp_path / "corpus"), "--out", str(tmp_path / "out"),
+            "--objective", "patient", "--crop-length", "100", "--epochs", "2",
+            "--batch-size", "8", "--embedding-dim", "8", "--device", "cpu", "--quiet",
+            "--checkpoint-dir", str(tmp_path / "checkpoints")]
+    assert main(args) == 0
+    assert "saved to" in capsys.readouterr().out
+    pretrainer = load_weights(tmp_path / "out" / "pretrainer")
+    assert isinstance(pretrainer, ContrastivePretrainer) and pretrainer.crop_length == 100
+    assert pretrainer.transform(corpus).shape == (24, 8)
+    summary = json.loads((tmp_path / "out" / "pretrain_summary.json").read_text())
+    assert summary["epochs"] == 2 and summary["n_records"] == 24
+    assert any((tmp_path / "checkpoints").iterdir())
+    assert main(args) == 0  # a finished run is not trained again
+    assert "already holds a fitted pretrainer" in capsys.readouterr().out
+
+
+def test_pretrain_bad_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match=r"--corpus: Corpus path .*nowhere does not exist"):
+        main(["pretrain", "--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="is not a corpus"):
+        main(["pretrain", "--corpus", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
+
+
+def test_build_corpus_refuses_another_corpus(tmp_path):
+    source = _wfdb_folder(tmp_path / "wfdb", n_records=2)
+    main(["build-corpus", str(source), "--out", str(tmp_path / "c"), "--quiet"])
+    with pytest.raises(SystemExit, match="holds another corpus"):
+        main(["build-corpus", str(source), "--out", str(tmp_path / "c"), "--n-times", "100",
+              "--quiet"])
+
+
+def test_module_entry_point_lists_the_corpus_commands():
+    result = subprocess.run([sys.executable, "-m", "sklearn_ecgmcg", "pretrain", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "--corpus" in result.stdout and "--checkpoint-dir" in result.stdout
