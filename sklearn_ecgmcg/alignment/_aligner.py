@@ -341,7 +341,8 @@ class CrossModalAligner(
         self : CrossModalAligner
         """
         X, y = check_paired_signals(
-            X, as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32
+            X, as_mcg_signal(y), names=("X", "y"), ensure_3d=True, dtype=np.float32,
+            lazy=True,  # memory maps are read batch by batch, never copied whole
         )
         check_ecg_mcg_order(check_amplitude(X, modality="ecg", name="X"),
                             check_amplitude(y, modality="mcg", name="y"))
@@ -476,8 +477,8 @@ class CrossModalAligner(
         def training_batches():
             for start in range(0, len(X) - batch_size + 1, batch_size):
                 rows = np.sort(order[start : start + batch_size])
-                module.ecg_tower(torch.tensor(X[rows], device=device))
-                module.mcg_tower(torch.tensor(y[rows], device=device))
+                module.ecg_tower(torch.tensor(np.asarray(X[rows], np.float32), device=device))
+                module.mcg_tower(torch.tensor(np.asarray(y[rows], np.float32), device=device))
 
         recalibrate_batch_norm(module, training_batches)
 

@@ -135,7 +135,8 @@ class SharedLatentMixin:
         return self._pooled(ecg=X), self._pooled(mcg=y)
 
     def _embed_mcg(self, mcg, module):
-        mcg = check_signals(as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32)
+        mcg = check_signals(as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32,
+                            lazy=True)
         shape = mcg.shape[1:]
         if shape != (self.n_mcg_channels_, self.n_mcg_times_):
             raise ValueError(

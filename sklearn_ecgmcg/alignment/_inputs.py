@@ -12,10 +12,30 @@ from ..pretraining import ContrastivePretrainer
 DEFAULT_LOCAL_WINDOWS = {"P": (-0.20, -0.05), "QRS": (-0.05, 0.06), "ST-T": (0.06, 0.40)}
 
 
+# Rows per block of channel_stats: a memory map is read, and float64 work arrays
+# made, a block at a time.
+_STATS_BLOCK_BYTES = 32 * 2**20
+
+
 def channel_stats(signals):
-    """Per-channel mean and standard deviation over samples and time (std 0 -> 1)."""
-    mean = signals.mean(axis=(0, 2), dtype=np.float64)
-    scale = signals.std(axis=(0, 2), dtype=np.float64)
+    """Per-channel mean and standard deviation over samples and time (std 0 -> 1).
+
+    Computed block by block of rows (Chan et al.'s pairwise combination of means
+    and sums of squared deviations), so a memory-mapped input is never copied whole.
+    """
+    step = max(1, _STATS_BLOCK_BYTES // max(1, 8 * int(np.prod(signals.shape[1:]))))
+    count, mean, m2 = 0, np.zeros(signals.shape[1]), np.zeros(signals.shape[1])
+    for start in range(0, len(signals), step):
+        block = np.asarray(signals[start : start + step], dtype=np.float64)
+        n_block = block.shape[0] * block.shape[2]
+        block_mean = block.mean(axis=(0, 2))
+        block_m2 = ((block - block_mean[:, None]) ** 2).sum(axis=(0, 2))
+        delta = block_mean - mean
+        total = count + n_block
+        mean = mean + delta * n_block / total
+        m2 = m2 + block_m2 + delta**2 * count * n_block / total
+        count = total
+    scale = np.sqrt(m2 / count)
     scale[~(scale > 0)] = 1.0
     return mean, scale
 
