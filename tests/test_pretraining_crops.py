@@ -145,3 +145,33 @@ def test_memmap_is_streamed_not_copied(tmp_path):
     assert embedding.shape == (1000, 8) and np.isfinite(embedding).all()
     # a float32 copy alone would add float32_mb; training a batch of 50 needs ~20 MB
     assert growth < 0.75 * float32_mb, f"anonymous memory grew by {growth:.0f} MB"
+
+
+def test_aligner_trains_on_memory_maps_like_on_arrays(tmp_path):
+    from sklearn_ecgmcg import CrossModalAligner
+
+    rng = np.random.default_rng(0)
+    ecg, mcg = _signals(n_times=32), rng.standard_normal((40, 3, 32)).astype("f4")
+    np.save(tmp_path / "ecg.npy", ecg.astype(np.float64))  # converted batch by batch
+    np.save(tmp_path / "mcg.npy", mcg)
+    tower = {"width": 4, "blocks": (1, 1)}
+    params = {"ecg_encoder": "resnet1d", "mcg_encoder": "resnet1d", "ecg_encoder_params": tower,
+              "mcg_encoder_params": tower, "embedding_dim": 4, "max_epochs": 2,
+              "batch_size": 16, "sfreq": 100.0, "device": "cpu", "random_state": 0}
+    in_memory = CrossModalAligner(**params).fit(ecg, mcg)
+    mapped = [np.load(tmp_path / name, mmap_mode="r") for name in ("ecg.npy", "mcg.npy")]
+    streamed = CrossModalAligner(**params).fit(*mapped)
+    assert streamed.loss_curve_ == in_memory.loss_curve_
+    np.testing.assert_array_equal(streamed.transform(mapped[0]), in_memory.transform(ecg))
+    np.testing.assert_array_equal(streamed.encode(mcg=mapped[1]), in_memory.encode(mcg=mcg))
+
+
+def test_channel_stats_in_blocks_equal_numpy(monkeypatch):
+    from sklearn_ecgmcg.alignment import _inputs
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 3, 20)) * [[1.0], [5.0], [0.0]] + [[3.0], [0.0], [2.0]]
+    monkeypatch.setattr(_inputs, "_STATS_BLOCK_BYTES", 7 * 3 * 20 * 8)  # 7 rows a block
+    mean, scale = _inputs.channel_stats(x)
+    np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), atol=1e-12)
+    np.testing.assert_allclose(scale, [*x.std(axis=(0, 2))[:2], 1.0], atol=1e-12)
