@@ -56,8 +56,16 @@ class SignalDataset(Dataset):
 
 
 def _row(X, i, window):
-    """Sample ``i`` (its ``window`` of time) as a fresh float32 tensor."""
-    return torch.from_numpy(np.array(X[i][..., window], dtype=np.float32))
+    """Sample ``i`` (its ``window`` of time) as a float32 tensor.
+
+    A row the reader just made (an ``ECGCorpus`` read) or of a writable float32
+    array is shared, not copied: the DataLoader's collate copies it into the batch.
+    A read-only memory map is copied (one row), as torch cannot share it.
+    """
+    row = X[i][..., window]
+    if not (isinstance(row, np.ndarray) and row.dtype == np.float32 and row.flags.writeable):
+        row = np.array(row, dtype=np.float32)
+    return torch.from_numpy(row)
 
 
 def crop_starts(n_times, crop_length):

@@ -161,7 +161,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     net_ : skorch.NeuralNet
         The trained skorch net (its ``module_`` holds encoder and heads).
     n_channels_in_, n_times_in_ : int
-        Input shape seen at ``fit``.
+        Input shape seen at ``fit``; with ``crop_length``, ``n_times_in_`` is the
+        crop length (the encoder's input), not the records' length.
     n_features_in_ : int
         ``n_channels_in_ * n_times_in_``.
     n_epochs_ : int
