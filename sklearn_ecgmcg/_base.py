@@ -64,7 +64,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
 from ._distributed import DataParallel, SyncTrainLoss, TrainingNet
-from ._streaming import SignalDataset, is_lazy_signals
+from ._streaming import SignalDataset, is_lazy_signals, loader_params
 from .nn import ENCODER_PRESETS
 from .utils import check_signals
 
@@ -256,27 +256,16 @@ class BaseTorchEstimator(BaseEstimator):
         return None
 
     def _training_dataset(self, inputs, targets):
-        """A :class:`SignalDataset` when inputs are read on demand or cropped, else None.
-
-        None keeps skorch's in-memory path (one tensor, indexed per batch). A memory
-        map or an ``ECGCorpus`` is never loaded whole: each sample is read when its
-        batch is drawn, so memory is bounded by the batch.
-        """
+        """A :class:`SignalDataset` (read per sample) for inputs read on demand or
+        cropped; None keeps skorch's in-memory path (one tensor)."""
         crop_length = self._training_crop_length()
         if crop_length is None and not is_lazy_signals(inputs):
             return None
         return SignalDataset(inputs, targets, crop_length=crop_length)
 
     def _loader_params(self, dataset, device):
-        """DataLoader options of the streamed path: workers, pinned memory on CUDA."""
-        if dataset is None:
-            return {}
-        workers = getattr(self, "num_workers", 0)
-        return {
-            "iterator_train__num_workers": workers,
-            "iterator_train__persistent_workers": workers > 0,
-            "iterator_train__pin_memory": torch.device(device).type == "cuda",
-        }
+        """DataLoader options of the streamed path (workers; pinned memory on CUDA)."""
+        return {} if dataset is None else loader_params(getattr(self, "num_workers", 0), device)
 
     # ----------------------------------------------------- nested params
     # Keywords beyond the signature (``encoder__width=32``) are stored as attributes by

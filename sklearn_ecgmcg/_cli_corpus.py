@@ -56,7 +56,8 @@ def add_corpus_commands(commands):
         pretrain.add_argument(flag, type=kind, default=None,
                               help="(default: the ContrastivePretrainer default)")
     pretrain.add_argument("--encoder", default=None, help="encoder preset (default: the default)")
-    pretrain.add_argument("--device", default="auto", help="auto, cpu or cuda (default: %(default)s)")
+    pretrain.add_argument("--device", default="auto",
+                          help="auto, cpu or cuda (default: %(default)s)")
     pretrain.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     pretrain.add_argument("--checkpoint-dir", default=None,
                           help="checkpoint every epoch here; a restart resumes from it")
@@ -106,7 +107,8 @@ def _pretrain(args, stream):
         raise SystemExit(f"error: {error}") from None
     seconds = time.perf_counter() - start
     save_weights(pretrainer, out / MODEL_DIR)
-    summary = {"corpus": str(corpus.path), "n_records": len(corpus), "epochs": pretrainer.n_epochs_,
+    summary = {"corpus": str(corpus.path), "n_records": len(corpus),
+               "epochs": pretrainer.n_epochs_,
                "final_loss": pretrainer.loss_curve_[-1] if pretrainer.loss_curve_ else None,
                "seconds": round(seconds, 1)}
     (out / "pretrain_summary.json").write_text(json.dumps(summary, indent=1), "utf-8")

@@ -13,7 +13,7 @@ from torch.utils.data import Dataset
 
 from .utils import is_lazy_signals
 
-__all__ = ["CropMeanEncoder", "SignalDataset", "crop_starts", "is_lazy_signals"]
+__all__ = ["CropMeanEncoder", "SignalDataset", "crop_starts", "is_lazy_signals", "loader_params"]
 
 
 class SignalDataset(Dataset):
@@ -66,6 +66,15 @@ def _row(X, i, window):
     if not (isinstance(row, np.ndarray) and row.dtype == np.float32 and row.flags.writeable):
         row = np.array(row, dtype=np.float32)
     return torch.from_numpy(row)
+
+
+def loader_params(num_workers, device):
+    """skorch ``iterator_train__`` options: worker processes, pinned memory on CUDA."""
+    return {
+        "iterator_train__num_workers": num_workers,
+        "iterator_train__persistent_workers": num_workers > 0,
+        "iterator_train__pin_memory": torch.device(device).type == "cuda",
+    }
 
 
 def crop_starts(n_times, crop_length):

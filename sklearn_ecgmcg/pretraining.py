@@ -15,12 +15,13 @@ from ._base import (
     TRAINING_CONSTRAINTS,
     BaseTorchEstimator,
 )
+from ._streaming import CropMeanEncoder, crop_starts
 from .nn import (
     ECGAugment,
-    MCGAugment,
     FeatureMapEncoder,
     MaskedModelingModule,
     MaskedReconstructionCriterion,
+    MCGAugment,
     PatientContrastiveCriterion,
     ProjectionHead,
     ReconstructionDecoder,
@@ -28,7 +29,6 @@ from .nn import (
     TwoViewModule,
     make_encoder,
 )
-from ._streaming import CropMeanEncoder, crop_starts
 from .utils import check_amplitude, check_signals
 
 __all__ = ["ContrastivePretrainer"]

@@ -48,7 +48,7 @@ def test_crops_are_random_windows_of_their_record():
     torch.manual_seed(0)
     starts = set()
     for _ in range(10):
-        window, target = dataset[1]
+        window, _ = dataset[1]
         assert window.shape == (2, 20) and window.dtype == torch.float32
         start = next(s for s in range(31) if np.array_equal(X[1, :, s : s + 20], window.numpy()))
         starts.add(start)

@@ -246,7 +246,9 @@ class ECGCorpus:
     def __getitem__(self, key):
         if isinstance(key, tuple):  # corpus[rows, channels, times]
             records, rest = self[key[0]], key[1:]
-            return records[rest] if np.ndim(self._rows(key[0])) == 0 else records[(slice(None), *rest)]
+            if np.ndim(self._rows(key[0])) == 0:
+                return records[rest]
+            return records[(slice(None), *rest)]
         rows = self._rows(key)
         if np.ndim(rows) == 0:
             return self._read(int(rows), int(rows) + 1)[0]

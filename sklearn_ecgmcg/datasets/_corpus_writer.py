@@ -112,7 +112,9 @@ def write_corpus(source, path, *, n_times=None, channels=None, sampling_rate=500
     """
     if modality not in ("ecg", "mcg"):
         raise ValueError(f'modality must be "ecg" or "mcg"; got {modality!r}.')
-    if n_times is not None and (isinstance(n_times, bool) or int(n_times) != n_times or n_times < 1):
+    if n_times is not None and (
+        isinstance(n_times, bool) or int(n_times) != n_times or n_times < 1
+    ):
         raise ValueError(f"n_times must be a positive integer or None; got {n_times!r}.")
     if sampling_rate not in _PTBXL_COLUMN:
         raise ValueError(f"sampling_rate must be 100 or 500 (Hz); got {sampling_rate!r}.")
@@ -312,8 +314,8 @@ def _start_or_resume(path, fingerprint):
 
 def _write_batches(path, index, plan, chunk_records, verbose):
     done = index["n_source_done"]
-    bar = tqdm(total=plan["total"], initial=done, unit="batch" if plan["total"] is None else "record",
-               desc=f"writing {path.name}", disable=not verbose or not sys.stderr.isatty())
+    unit = "batch" if plan["total"] is None else "record"
+    bar = tqdm(total=plan["total"], initial=done, unit=unit, desc=f"writing {path.name}", disable=not verbose or not sys.stderr.isatty())
     pending, n_pending, n_source = [], 0, done
     with bar:
         for batch in plan["batches"](done):
@@ -354,7 +356,8 @@ def _write_chunk(path, index, batches, n_source):
     data_name, meta_name = chunk_names(len(index["chunks"]))
     signals = np.concatenate([b["signals"] for b in batches]).astype(DTYPE, copy=False)
     write_atomic(path / data_name, npy_bytes(signals))
-    meta = {key: [v for b in batches for v in b[key]] for key in ("record_ids", "groups", "target")}
+    meta = {key: [value for batch in batches for value in batch[key]]
+            for key in ("record_ids", "groups", "target")}
     write_atomic(path / meta_name, json.dumps(meta).encode())
     index["chunks"].append({"file": data_name, "meta": meta_name, "n_records": len(signals),
                             "sha256": file_sha256(path / data_name)})

@@ -11,9 +11,9 @@ from sklearn.utils import check_array
 __all__ = [
     "UnitsWarning",
     "check_amplitude",
-    "check_signals",
     "check_paired_signals",
     "check_sfreq",
+    "check_signals",
     "is_lazy_signals",
 ]
 
