@@ -1,0 +1,226 @@
+"""The demo's computations: stage 1 on real ECG, stages 2-3 on simulated pairs.
+
+Every estimator runs with the package's default parameters; the demo sets only
+the data size, the epochs (the defaults), the device, the seed, the progress bar
+and a callback that records a validation curve.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.cross_decomposition import CCA
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
+
+from ..alignment import CrossModalAligner
+from ..datasets import load_ptbxl, load_sample_ecg, make_paired_beats
+from ..metrics import retrieval_ranks
+from ..preprocessing import BandpassFilter, segment_beats
+from ..pretraining import ContrastivePretrainer
+from ..projection import LatentProjector
+
+TMIN, TMAX = -0.25, 0.45  # beat window around the R peak, the simulator's default
+CONDITIONS = ["normal", "ischemia", "anterior_mi", "lbbb"]
+# Data size: what keeps the demo within about a minute on two CPU cores.
+N_SUBJECTS, BEATS_PER_SUBJECT = 60, 10
+
+
+class ValidationCurve(Callback):
+    """Record ``score(estimator)`` on held-out data in the history after every epoch.
+
+    The estimator's own methods need its net, which it stores only once ``fit``
+    ends, so the net being trained is lent to it for the duration of the score.
+    """
+
+    def __init__(self, estimator, score, name):
+        self.estimator = estimator
+        self.score = score
+        self.name = name
+
+    def on_epoch_end(self, net, **kwargs):
+        self.estimator.net_ = net
+        net.history.record(self.name, float(self.score(self.estimator)))
+
+
+def _fit_with_curve(estimator, score, name, *fit_args, **fit_params):
+    """Fit with a :class:`ValidationCurve`, then drop the callback (it holds the estimator)."""
+    estimator.set_params(callbacks=[ValidationCurve(estimator, score, name)])
+    estimator.fit(*fit_args, **fit_params)
+    estimator.set_params(callbacks=None)
+    return estimator
+
+
+def _record_mean(values, groups, n_records):
+    """Average per-beat rows into per-record rows (records without beats stay NaN)."""
+    sums = np.zeros((n_records, values.shape[1]))
+    np.add.at(sums, groups, values)
+    counts = np.bincount(groups, minlength=n_records)[:, None]
+    with np.errstate(invalid="ignore"):
+        return sums / counts
+
+
+def _probe_scores(train_features, train_target, test_features):
+    """Per-label scores of a standardised logistic probe (labels with one class score 0)."""
+    scores = np.zeros((len(test_features), train_target.shape[1]))
+    for k in range(train_target.shape[1]):
+        if len(np.unique(train_target[:, k])) == 2:
+            probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+            probe.fit(train_features, train_target[:, k])
+            scores[:, k] = probe.decision_function(test_features)
+    return scores
+
+
+def _macro_auroc(target, scores):
+    return float(np.mean([roc_auc_score(target[:, k], scores[:, k])
+                          for k in range(target.shape[1]) if len(np.unique(target[:, k])) == 2]))
+
+
+def _stage1_data(ptbxl):
+    data = load_ptbxl(ptbxl, sampling_rate=500) if ptbxl is not None else load_sample_ecg()
+    source = "PTB-XL at " + str(ptbxl) if ptbxl is not None else "PTB-XL sample (shipped)"
+    ecg = BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=data.sfreq).fit_transform(data.ecg)
+    beats = segment_beats(ecg, sfreq=data.sfreq, tmin=TMIN, tmax=TMAX, on_empty="warn")
+    has_beats = np.bincount(beats.groups, minlength=len(data.ecg)) > 0
+    test_records = data.strat_fold == 9
+    return {"data": data, "source": source, "X": beats.X.astype(np.float32),
+            "record": beats.groups, "fit_rows": ~test_records & has_beats,
+            "test_rows": test_records & has_beats}
+
+
+def stage1(ptbxl, settings, log):
+    """Pretrain on real ECG beats (folds 1-8); probe the 5 superclasses on fold 9 records."""
+    d = _stage1_data(ptbxl)
+    X, record, data = d["X"], d["record"], d["data"]
+    train = d["fit_rows"][record]
+    n = len(data.ecg)
+    log(f"stage 1: {n} real records from {d['source']}, {len(X)} beats; train folds 1-8 "
+        f"({train.sum()} beats), test fold 9 ({d['test_rows'].sum()} records)")
+
+    def probe(estimator):
+        per_record = _record_mean(estimator.transform(X), record, n)
+        return _probe_scores(per_record[d["fit_rows"]], data.target[d["fit_rows"]],
+                             per_record[d["test_rows"]])
+
+    def validation_auroc(estimator):
+        return _macro_auroc(data.target[d["test_rows"]], probe(estimator))
+
+    pretrainer = _fit_with_curve(ContrastivePretrainer(**settings), validation_auroc,
+                                 "fold-9 probe AUROC", X[train])
+    log(f"stage 1: pretrained in {pretrainer.n_epochs_} epochs, loss "
+        f"{pretrainer.loss_curve_[0]:.3f} -> {pretrainer.loss_curve_[-1]:.3f}")
+    random_init = ContrastivePretrainer(**{**settings, "max_epochs": 0}).fit(X[train])
+    return pretrainer, {
+        "source": d["source"], "target": data.target[d["test_rows"]],
+        "records": np.flatnonzero(d["test_rows"]), "class_names": list(data.target_names),
+        "scores": {"pretrained encoder": probe(pretrainer),
+                   "random-init encoder (same architecture)": probe(random_init)},
+    }
+
+
+def _three_way_split(sim, random_state):
+    """Subject-disjoint train / calibration / test rows, stratified by condition."""
+    folds = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=random_state)
+    rest, test = next(folds.split(sim.ecg, sim.target, sim.groups))
+    inner = GroupShuffleSplit(n_splits=1, test_size=0.3, random_state=random_state)
+    train, cal = next(inner.split(rest, groups=sim.groups[rest]))
+    return rest[train], rest[cal], test
+
+
+def _flat(X):
+    return X.reshape(len(X), -1)
+
+
+def _fit_pipeline(pretrainer, sim, rows, settings):
+    """The README pipeline with defaults; a validation curve on the calibration subjects."""
+    train, cal = rows
+    pipe = Pipeline([
+        ("lowpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=sim.sfreq)),
+        ("align", CrossModalAligner(ecg_encoder=FrozenEstimator(pretrainer), sfreq=sim.sfreq,
+                                    **settings)),
+        ("project", LatentProjector()),
+    ])
+    ecg_cal = pipe["lowpass"].transform(sim.ecg[cal])
+
+    def validation_top1(aligner):
+        return aligner.score(ecg_cal, sim.mcg[cal])
+
+    curve = ValidationCurve(pipe["align"], validation_top1, "held-out top-1 retrieval")
+    pipe["align"].set_params(callbacks=[curve])
+    pipe.fit(sim.ecg[train], sim.mcg[train])
+    pipe["align"].set_params(callbacks=None)  # the curve is in the history
+    return pipe
+
+
+def _retrieval_hits(pipe, sim, train, test, random_state):
+    """Per-query top-1 hits (ECG -> MCG among the test beats): aligner and PCA + CCA."""
+    ecg_test = pipe["lowpass"].transform(sim.ecg[test])
+    z_ecg, z_mcg = pipe["align"].retrieval_latents(ecg_test, sim.mcg[test])
+    # CCA on thousands of raw samples overfits and crawls: reduce each block by PCA first.
+    ecg_train = pipe["lowpass"].transform(sim.ecg[train])
+    n_components = min(32, len(train) - 1)
+    pca_ecg = PCA(n_components, random_state=random_state).fit(_flat(ecg_train))
+    pca_mcg = PCA(n_components, random_state=random_state).fit(_flat(sim.mcg[train]))
+    with warnings.catch_warnings():  # a baseline's inner NIPALS loop; its score is what counts
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cca = CCA(n_components=8, max_iter=1000).fit(
+            pca_ecg.transform(_flat(ecg_train)), pca_mcg.transform(_flat(sim.mcg[train])))
+    c_ecg, c_mcg = cca.transform(pca_ecg.transform(_flat(ecg_test)),
+                                 pca_mcg.transform(_flat(sim.mcg[test])))
+    return ({"aligner": retrieval_ranks(z_ecg, z_mcg) == 1,
+             "PCA (32) + CCA (8)": retrieval_ranks(c_ecg, c_mcg) == 1},
+            {"z_ecg": z_ecg, "z_mcg": z_mcg})
+
+
+def _diagnosis_scores(pipe, sim, train, test):
+    """Class probabilities of a logistic probe: aligned ECG latent and raw filtered ECG."""
+    lowpass = pipe["lowpass"]
+    candidates = {
+        "aligned ECG latent": (pipe[:-1].transform(sim.ecg[train]),
+                               pipe[:-1].transform(sim.ecg[test])),
+        "raw filtered ECG (flattened)": (lowpass.transform(sim.ecg[train]),
+                                         lowpass.transform(sim.ecg[test])),
+    }
+    scores = {}
+    for name, (f_train, f_test) in candidates.items():
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
+        clf.fit(_flat(f_train), sim.target[train])
+        scores[name] = clf.predict_proba(_flat(f_test))
+    return scores
+
+
+def stage23(pretrainer, settings, random_state, log):
+    """Align and project on simulated pairs; everything scored on held-out subjects."""
+    sim = make_paired_beats(n_subjects=N_SUBJECTS, beats_per_subject=BEATS_PER_SUBJECT,
+                            conditions=CONDITIONS, noise="shielded", random_state=random_state)
+    sim.ecg, sim.mcg = sim.ecg.astype(np.float32), sim.mcg.astype(np.float32)
+    train, cal, test = _three_way_split(sim, random_state)
+    n_subjects = [len(np.unique(sim.groups[rows])) for rows in (train, cal, test)]
+    log(f"stages 2-3: {len(sim.ecg)} SIMULATED paired beats of {N_SUBJECTS} subjects "
+        f"({', '.join(CONDITIONS)}); 12-lead ECG + {sim.mcg.shape[1]}-channel MCG; subjects: "
+        f"{n_subjects[0]} train, {n_subjects[1]} calibration / validation, {n_subjects[2]} test")
+    pipe = _fit_pipeline(pretrainer, sim, (train, cal), settings)
+    aligner = pipe["align"]
+    log(f"stage 2: aligned in {aligner.n_epochs_} epochs, loss {aligner.loss_curve_[0]:.3f} "
+        f"-> {aligner.loss_curve_[-1]:.3f}")
+    hits, latents = _retrieval_hits(pipe, sim, train, test, random_state)
+    ecg_filtered = pipe["lowpass"].transform(sim.ecg)
+    ridge = RidgeCV(alphas=np.logspace(-1, 5, 7)).fit(_flat(ecg_filtered[train]),
+                                                      _flat(sim.mcg[train]))
+    virtual = pipe.predict(sim.ecg[test])
+    pipe["project"].calibrate(pipe[:-1].transform(sim.ecg[cal]), sim.mcg[cal])
+    lower, upper = pipe["project"].predict_interval(pipe[:-1].transform(sim.ecg[test]), alpha=0.1)
+    return {
+        "sim": sim, "train": train, "test": test, "pipe": pipe, "hits": hits, "ecg_filtered": ecg_filtered,
+        "virtual": {"pipeline": virtual,
+                    "ridge on flattened ECG": ridge.predict(_flat(ecg_filtered[test])).reshape(
+                        virtual.shape)},
+        "interval": (lower, upper), "diagnosis": _diagnosis_scores(pipe, sim, train, test),
+        **latents,
+    }
