@@ -34,8 +34,9 @@ def main(out_dir):
         encoder_params=TINY, embedding_dim=4, max_epochs=3, **common
     ).fit(signals)
     aligner = CrossModalAligner(
-        ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, sfreq=100.0,
-        learn_temperature=True, max_epochs=3, **common,
+        "resnet1d", "resnet1d", ecg_encoder_params=TINY, mcg_encoder_params=TINY,
+        projection_head="mlp", latent="pooled", reconstruction_weight=0.0,
+        embedding_dim=4, sfreq=100.0, learn_temperature=True, max_epochs=3, **common,
     ).fit(signals, signals[:, ::-1].copy())
     # Objectives with their own sampler, masks, local windows and a decoder head.
     variants = [
@@ -44,8 +45,10 @@ def main(out_dir):
         ContrastivePretrainer("patient", encoder_params=TINY, embedding_dim=4, max_epochs=1,
                               **common).fit(signals, groups=np.arange(32) // 4),
         CrossModalAligner(
-            ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, sfreq=100.0,
-            tmin=-0.1, local_weight=0.5, reconstruction_weight=0.5, max_epochs=1, **common,
+            "resnet1d", "resnet1d", ecg_encoder_params=TINY, mcg_encoder_params=TINY,
+            projection_head="mlp", latent="pooled",
+            embedding_dim=4, sfreq=100.0, tmin=-0.1, local_weight=0.5,
+            reconstruction_weight=0.5, max_epochs=1, **common,
         ).fit(signals, signals[:, ::-1].copy()),
     ]
     rank = int(os.environ.get("RANK", "0"))
