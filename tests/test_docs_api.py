@@ -15,6 +15,8 @@ MODULES = [
     "sklearn_ecgmcg.metrics",
     "sklearn_ecgmcg.plotting",
     "sklearn_ecgmcg.utils",
+    "sklearn_ecgmcg.callbacks",
+    "sklearn_ecgmcg.model_selection",
 ]
 
 
