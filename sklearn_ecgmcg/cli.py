@@ -64,6 +64,8 @@ def _parser():
     demo.add_argument("--ptbxl", default=None, help="PTB-XL folder for stage 1 (default: shipped sample)")
     demo.add_argument("--device", default="auto", help="torch device: auto, cpu or cuda (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    demo.add_argument("--threads", type=int, default=1,
+                      help="CPU threads for torch and BLAS (default: %(default)s; the problems are small)")
     demo.add_argument("--quiet", action="store_true",
                       help="no progress bars (piped output never has them)")
     add_corpus_commands(commands)
@@ -74,12 +76,15 @@ def main(argv=None):
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
     if args.command == "demo":
+        if args.threads < 1:
+            raise SystemExit(f"error: --threads must be at least 1; got {args.threads}.")
         out = _check_out_dir(args.out)
         ptbxl = _check_ptbxl(args.ptbxl)
         from ._demo import run_demo
 
         run_demo(out, ptbxl=ptbxl, device=args.device, random_state=args.seed,
-                 verbose=_progress_bars(args.quiet), stream=sys.stdout)
+                 verbose=_progress_bars(args.quiet), stream=sys.stdout,
+                 threads=args.threads)
     elif args.command in ("build-corpus", "pretrain"):
         return run_corpus_command(args)
     return 0

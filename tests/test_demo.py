@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import roc_auc_score
 
 from sklearn_ecgmcg import cli
@@ -81,6 +82,11 @@ def test_progress_bars_only_on_a_terminal_and_not_quiet(monkeypatch, quiet, tty,
     assert cli._progress_bars(quiet) == expected
 
 
+def test_threads_below_one_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="--threads must be at least 1; got 0"):
+        cli.main(["demo", "--out", str(tmp_path), "--threads", "0"])
+
+
 @pytest.mark.slow
 def test_run_demo_prints_a_verdict_per_stage_and_writes_the_report(tmp_path, monkeypatch):
     # The demo with its data and epochs shrunk: the estimators keep their defaults.
@@ -90,7 +96,9 @@ def test_run_demo_prints_a_verdict_per_stage_and_writes_the_report(tmp_path, mon
         monkeypatch.setattr(_stages, name,
                             functools.partial(getattr(_stages, name), max_epochs=2))
     stream = io.StringIO()
+    threads = torch.get_num_threads()
     results = run_demo(tmp_path, device="cpu", verbose=0, stream=stream)
+    assert torch.get_num_threads() == threads  # restored
     printed = stream.getvalue()
     assert "\x1b[" not in printed  # no ANSI codes in piped output
     verdicts = [line for line in printed.splitlines() if line.startswith("VERDICT")]
