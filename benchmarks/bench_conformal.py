@@ -32,7 +32,8 @@ pipeline with package defaults (``BandpassFilter``, ``CrossModalAligner()``,
 
 Run ``python benchmarks/bench_conformal.py [--subjects 140] [--beats 8] [--sfreq 125]
 [--repeats 5] [--noise shielded] [--pipeline best] [--threads 1]``; prints the tables
-and writes ``benchmarks/results/conformal.md``.
+and writes ``benchmarks/results/conformal.md``, keeping whatever follows the line
+``<!-- notes: kept by bench_conformal.py -->`` there.
 """
 
 import argparse
@@ -56,6 +57,7 @@ from bench_alignment import SPATIAL as SPATIAL_TOWERS
 CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "ischemia"]
 ALPHAS = (0.2, 0.1)
 FRACTIONS = (0.4, 0.3)  # training and calibration shares of the subjects; the rest test
+KEEP = "<!-- notes: kept by bench_conformal.py -->"
 
 
 def parse_args():
@@ -266,6 +268,8 @@ def main():
     ]
     text = "\n".join(header + lines) + "\n"
     out = Path(__file__).parent / "results" / args.out
+    if out.exists() and KEEP in (previous := out.read_text(encoding="utf-8")):
+        text += "\n" + KEEP + previous.split(KEEP, 1)[1]
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
 
