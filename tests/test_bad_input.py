@@ -30,6 +30,7 @@ from sklearn_ecgmcg import (
 )
 from sklearn_ecgmcg._base import BaseTorchEstimator
 from sklearn_ecgmcg.datasets import (
+    ECGCorpus,
     align_streams,
     read_recording,
     fetch_ptbxl,
@@ -40,6 +41,7 @@ from sklearn_ecgmcg.datasets import (
     mcg_sensor_positions,
     read_wfdb,
     simulate_paired_recordings,
+    write_corpus,
 )
 from sklearn_ecgmcg.preprocessing import (
     BandpassFilter,
@@ -581,6 +583,18 @@ TABLE = {
         "wfdb_truncated": _load_damaged_ptbxl(_truncate_dat),
         "wfdb_corrupt_header": _load_damaged_ptbxl(_corrupt_header),
     }),
+    "write_corpus": Api(other={
+        "missing_path": lambda ctx: (
+            (lambda path: write_corpus(path, ctx.tmp_path / "corpus", verbose=0)),
+            (ctx.tmp_path / "absent",),
+        ),
+        "impossible_parameter": (
+            lambda ctx: ((lambda n: write_corpus(ctx.tmp_path, ctx.tmp_path / "c", n_times=n)),
+                         (0,)),
+            ValueError, r"n_times must be a positive integer",
+        ),
+    }),
+    "ECGCorpus": Api(other={"missing_path": _missing(ECGCorpus)}),
     "fetch_ptbxl": Api(other={
         # sklearn's fetch_* convention: OSError when offline and not cached.
         "missing_path": (_missing(fetch_ptbxl, download_if_missing=False),
