@@ -142,6 +142,16 @@ def is_lazy_signals(X):
     and views of them) and for an array-like that is not a NumPy array and has no
     ``__array__`` but has ``shape``, ``dtype`` and integer/slice indexing (an
     :class:`~sklearn_ecgmcg.datasets.ECGCorpus`).
+
+    Parameters
+    ----------
+    X : object
+        An array, array-like, or a dict of them (then: whether any value is).
+
+    Returns
+    -------
+    lazy : bool
+        True when ``X`` should be read batch by batch rather than loaded.
     """
     if isinstance(X, dict):
         return any(is_lazy_signals(value) for value in X.values())
