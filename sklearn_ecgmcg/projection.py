@@ -371,6 +371,7 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
         Returns
         -------
         self : LatentProjector
+            The calibrated projector.
         """
         check_is_fitted(self, "novelty_reference_")
         if not isinstance(adaptive, (bool, np.bool_)):
