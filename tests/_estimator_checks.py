@@ -7,7 +7,7 @@ check that cannot pass is listed once, with its reason, in
 so that the package's ``utils`` never imports an estimator.
 """
 
-from _settings import TINY
+from _settings import RESNET_TOWERS, TINY
 
 from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector, BeatSegmenter
@@ -27,7 +27,8 @@ def estimator_instances():
         # signature, as skorch stores module__x, which check_no_attributes_set_in_init
         # flags by construction. tests/test_base.py covers the nested keywords.
         ContrastivePretrainer(encoder_params=TINY, **torch_settings),
-        CrossModalAligner(ecg_encoder_params=TINY, mcg_encoder_params=TINY, **torch_settings),
+        CrossModalAligner(ecg_encoder_params=TINY, mcg_encoder_params=TINY, **RESNET_TOWERS,
+                          **torch_settings),
         # Both decoders: the MLP (skorch) and the closed-form ridge are separate code paths.
         LatentProjector(
             decoder="mlp", hidden_dim=16, max_epochs=10, batch_size=64, lr=1e-2, device="cpu"

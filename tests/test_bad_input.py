@@ -53,7 +53,7 @@ from sklearn_ecgmcg.preprocessing import (
     segment_beats,
 )
 from sklearn_ecgmcg.utils import UnitsWarning
-from _settings import TINY
+from _settings import RESNET_TOWERS, TINY
 
 SFREQ = 250.0
 TORCH = {"max_epochs": 1, "batch_size": 16, "device": "cpu"}
@@ -160,7 +160,8 @@ def _pretrainer(**params):
 
 def _aligner(**params):
     return CrossModalAligner(
-        ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, **TORCH, **params
+        ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, **TORCH,
+        **{**RESNET_TOWERS, **params}
     )
 
 

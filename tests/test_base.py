@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
-from _settings import FAST
+from _settings import FAST, RESNET_TOWERS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -31,7 +31,7 @@ def test_routed_encoder_parameters_reach_the_encoder(pairs):
     ecg, mcg = pairs
     aligner = CrossModalAligner(
         ecg_encoder__width=4, ecg_encoder__blocks=(1,), mcg_encoder__width=6,
-        mcg_encoder__blocks=(1,), embedding_dim=4, **FAST,
+        mcg_encoder__blocks=(1,), embedding_dim=4, **FAST, **RESNET_TOWERS,
     ).fit(ecg, mcg)
     module = aligner.net_.module_
     assert module.ecg_tower.encoder.n_features == 4
@@ -64,7 +64,7 @@ def test_grid_search_reaches_nested_encoder_parameters(pairs):
     ecg, mcg = pairs
     pipe = Pipeline([
         ("align", CrossModalAligner(ecg_encoder__blocks=(1,), mcg_encoder__blocks=(1,),
-                                    embedding_dim=4, **FAST)),
+                                    embedding_dim=4, **FAST, **RESNET_TOWERS)),
         ("project", LatentProjector()),
     ])
     search = GridSearchCV(pipe, {"align__ecg_encoder__width": [2, 4]}, cv=GroupKFold(2))
@@ -90,7 +90,7 @@ def test_unknown_keywords_fail_at_fit_not_at_construction(pairs):
     with pytest.raises(TypeError, match="unexpected keyword argument 'encoder__width'"):
         aligner.fit(ecg, mcg)
     with pytest.raises(TypeError, match=r"has no parameter\(s\) \['widht'\]"):
-        CrossModalAligner(ecg_encoder__widht=4, **FAST).fit(ecg, mcg)
+        CrossModalAligner(ecg_encoder__widht=4, **FAST, **RESNET_TOWERS).fit(ecg, mcg)
     frozen = FrozenEstimator(ContrastivePretrainer())
     with pytest.raises(TypeError, match="unexpected keyword argument 'ecg_encoder__width'"):
         CrossModalAligner(ecg_encoder=frozen, ecg_encoder__width=4, **FAST).fit(ecg, mcg)
@@ -102,7 +102,7 @@ def test_module_is_built_from_fitted_attributes_only(pairs):
     """Rebuilding the training module needs no data: what load_weights relies on."""
     ecg, mcg = pairs
     aligner = CrossModalAligner(ecg_encoder__blocks=(1,), mcg_encoder__blocks=(1,),
-                                embedding_dim=4, **FAST).fit(ecg, mcg)
+                                embedding_dim=4, **FAST, **RESNET_TOWERS).fit(ecg, mcg)
     rebuilt = aligner._initialized_net("cpu")
     trained = aligner.net_.module_.state_dict()
     assert rebuilt.module_.state_dict().keys() == trained.keys()
@@ -112,7 +112,7 @@ def test_module_is_built_from_fitted_attributes_only(pairs):
 def test_zero_epochs_initialises_without_training(pairs):
     ecg, mcg = pairs
     params = {"ecg_encoder__blocks": (1,), "mcg_encoder__blocks": (1,), "embedding_dim": 4,
-              **FAST}
+              **FAST, **RESNET_TOWERS}
     untrained = CrossModalAligner(**{**params, "max_epochs": 0}).fit(ecg, mcg)
     assert untrained.n_epochs_ == 0 and untrained.loss_curve_ == []
     again = CrossModalAligner(**{**params, "max_epochs": 0}).fit(ecg, mcg)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ecgmcg import CrossModalAligner, LatentProjector, projection
+from _settings import RESNET_TOWERS
 from sklearn_ecgmcg.alignment._inputs import unit_rows as _unit
 
 
@@ -39,7 +40,7 @@ def test_aligner_latents_do_not_depend_on_the_batch_size():
         ecg_encoder_params={"width": 4, "blocks": (1, 1)},
         mcg_encoder_params={"width": 4, "blocks": (1, 1)},
         embedding_dim=4, max_epochs=1, batch_size=16, sfreq=100.0, device="cpu",
-        random_state=0,
+        random_state=0, **RESNET_TOWERS,
     ).fit(ecg, mcg)
     fused = aligner.encode(ecg=ecg, mcg=mcg)
     mean = (aligner.encode(ecg=ecg) + aligner.encode(mcg=mcg)) / 2  # documented: normalised mean

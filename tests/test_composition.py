@@ -28,7 +28,7 @@ from sklearn_ecgmcg.metrics import (
 from sklearn_ecgmcg.preprocessing import BandpassFilter
 from sklearn_ecgmcg.pretraining import ContrastivePretrainer
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
-from _settings import FAST, TINY
+from _settings import FAST, RESNET_TOWERS, TINY
 
 SFREQ = 100.0
 FAST = {**FAST, "batch_size": 16}
@@ -49,7 +49,7 @@ def beats():
 def make_aligner(**params):
     defaults = {
         "ecg_encoder_params": TINY, "mcg_encoder_params": TINY, "embedding_dim": 4,
-        "max_epochs": 2, "sfreq": SFREQ, **FAST,
+        "max_epochs": 2, "sfreq": SFREQ, **FAST, **RESNET_TOWERS,
     }
     return CrossModalAligner(**{**defaults, **params})
 

@@ -29,7 +29,7 @@ from sklearn_ecgmcg import (
 )
 from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BeatSegmenter
-from _settings import FAST, TINY
+from _settings import FAST, RESNET_TOWERS, TINY
 
 SFREQ = 100.0
 
@@ -52,7 +52,7 @@ def make_pretrainer(objective="simclr", **params):
 def make_aligner(**params):
     defaults = {
         "ecg_encoder_params": TINY, "mcg_encoder_params": TINY, "embedding_dim": 4,
-        "max_epochs": 1, "sfreq": SFREQ, **FAST,
+        "max_epochs": 1, "sfreq": SFREQ, **FAST, **RESNET_TOWERS,
     }
     return CrossModalAligner(**{**defaults, **params})
 

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
 from sklearn_ecgmcg.projection import LatentEncoder, LatentProjector
-from _settings import TINY
+from _settings import RESNET_TOWERS, TINY
 
 FAST_MLP = {
     "decoder": "mlp", "hidden_dim": 64, "max_epochs": 60, "batch_size": 32, "lr": 3e-3,
@@ -215,7 +215,7 @@ def fitted_aligner(paired_beats):
     ecg, mcg, _ = paired_beats
     aligner = CrossModalAligner(
         ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=8, max_epochs=2,
-        batch_size=16, device="cpu", random_state=0,
+        batch_size=16, device="cpu", random_state=0, **RESNET_TOWERS,
     )
     return aligner.fit(ecg, mcg)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from _settings import RESNET_TOWERS
 from _settings import TINY as _TINY
 
 TINY = {**_TINY, "blocks": (1, 1)}
@@ -27,7 +28,7 @@ def make_estimator(name, **params):
     if name == "aligner":
         return CrossModalAligner(
             ecg_encoder_params=TINY, mcg_encoder_params=TINY, embedding_dim=4, sfreq=100.0,
-            **params,
+            **{**RESNET_TOWERS, **params},
         )
     return LatentProjector("mlp", hidden_dim=8, **params)
 

@@ -11,6 +11,7 @@ from torch import nn
 
 from .._base import CONTRASTIVE_CONSTRAINTS, TRAINING_CONSTRAINTS, BaseTorchEstimator
 from ..nn import ENCODER_PRESETS, AlignmentModule, CrossModalCriterion, make_encoder
+from ..nn._conditioned import TimeSharedDecoder
 from ..nn._towers import build_tower, recalibrate_batch_norm
 from ..utils import check_amplitude, check_paired_signals
 from ..utils._validation import check_ecg_mcg_order
@@ -255,14 +256,14 @@ class CrossModalAligner(
 
     def __init__(
         self,
-        ecg_encoder="resnet1d",
-        mcg_encoder="resnet1d",
+        ecg_encoder="conditioned",
+        mcg_encoder="spatial",
         *,
         ecg_encoder_params=None,
         mcg_encoder_params=None,
         embedding_dim=64,
-        projection_head="mlp",
-        latent="pooled",
+        projection_head="linear",
+        latent="temporal",
         temperature=0.1,
         learn_temperature=False,
         temperature_bounds=(0.01, 1.0),
@@ -270,13 +271,13 @@ class CrossModalAligner(
         standardize=True,
         same_subject_negatives=True,
         local_weight=0.0,
-        reconstruction_weight=0.0,
+        reconstruction_weight=1.0,
         local_windows=None,
         sfreq=500.0,
         tmin=-0.25,
-        max_epochs=20,
-        batch_size=64,
-        lr=1e-3,
+        max_epochs=30,
+        batch_size=32,
+        lr=3e-3,
         weight_decay=1e-4,
         device="auto",
         precision="float32",
@@ -415,10 +416,23 @@ class CrossModalAligner(
         mcg_tower = build_tower(mcg_encoder, (self.n_mcg_channels_, self.n_mcg_times_),
                                 self.embedding_dim, mean=self.mcg_mean_, scale=self.mcg_scale_,
                                 **towers)
+        temporal = self.latent == "temporal"
         decoder = None
-        if self.reconstruction_weight > 0:
+        if self.reconstruction_weight > 0 and temporal:
+            decoder = self._time_shared_decoder(ecg_tower)
+        elif self.reconstruction_weight > 0:
             decoder = nn.Linear(self.embedding_dim, self.n_mcg_channels_ * self.n_mcg_times_)
-        return AlignmentModule(ecg_tower, mcg_tower, window_bounds, decoder)
+        return AlignmentModule(ecg_tower, mcg_tower, window_bounds, decoder,
+                               temporal_decoder=temporal)
+
+    def _time_shared_decoder(self, ecg_tower):
+        """The MCG decoder of the ECG feature map, one map for all time samples."""
+        with torch.no_grad():
+            was_training = ecg_tower.training
+            probe = torch.zeros((2, self.n_channels_in_, self.n_times_in_))
+            n_features = ecg_tower.eval().feature_map(probe).shape[1]
+            ecg_tower.train(was_training)
+        return TimeSharedDecoder(n_features, self.n_mcg_channels_, self.n_mcg_times_)
 
     def _build_criterion(self):
         return CrossModalCriterion(

@@ -72,9 +72,12 @@ class SharedLatentMixin:
                     'With latent="temporal", encode one modality at a time (ecg or mcg); '
                     'the fused latent needs latent="pooled".'
                 )
+            # Both feature maps on the MCG's time samples (a strided encoder's are
+            # interpolated), so a time-shared projector decodes them step by step.
+            n_steps = self.n_mcg_times_
             if ecg is not None:
-                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower))
-            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower))
+                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower, n_steps))
+            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower, n_steps))
         return self._pooled(ecg, mcg)
 
     def _pooled(self, ecg=None, mcg=None):

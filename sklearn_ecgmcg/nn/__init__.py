@@ -14,6 +14,7 @@ from ._augment import (
     random_shift,
     time_mask,
 )
+from ._conditioned import ConditionedMapEncoder, TimeSharedDecoder
 from ._criteria import (
     AlignmentOutput,
     CrossModalCriterion,
@@ -68,6 +69,8 @@ __all__ = [
     "MaskedReconstructionCriterion",
     "PatientContrastiveCriterion",
     "TwoViewCriterion",
+    "ConditionedMapEncoder",
+    "TimeSharedDecoder",
     "ENCODER_PRESETS",
     "Encoder",
     "FeatureMapEncoder",

@@ -83,25 +83,40 @@ class ModalityTower(nn.Module):
 
     def forward_local(self, x, bounds):
         features = self.feature_map(x)
-        z = self.head(self.encoder.pool(features))
+        return self.head(self.encoder.pool(features)), self.local_embeddings(features, bounds)
+
+    def local_embeddings(self, features, bounds):
+        """One projected embedding per sub-beat window of a feature map, ``(n, n_windows, d)``."""
         n_steps = features.shape[-1]
         windows = []
         for start, stop in bounds:
             first = min(int(math.floor(start * n_steps)), n_steps - 1)
             last = max(int(math.ceil(stop * n_steps)), first + 1)
             windows.append(features[..., first:last].mean(dim=-1))
-        return z, self.local_head(torch.stack(windows, dim=1))
+        return self.local_head(torch.stack(windows, dim=1))
 
 
 class TowerFeatureMap(nn.Module):
-    """A tower's scaled feature map, as a module (for batched inference)."""
+    """A tower's scaled feature map, as a module (for batched inference).
 
-    def __init__(self, tower):
+    With ``n_steps``, a feature map of another length (a strided encoder's) is
+    linearly interpolated to ``n_steps`` time steps.
+    """
+
+    def __init__(self, tower, n_steps=None):
         super().__init__()
         self.tower = tower
+        self.n_steps = n_steps
 
     def forward(self, x):
-        return self.tower.feature_map(x)
+        return steps_resized(self.tower.feature_map(x), self.n_steps)
+
+
+def steps_resized(features, n_steps):
+    """``features`` ``(n, c, steps)`` linearly interpolated to ``n_steps`` (None: as is)."""
+    if n_steps is None or features.shape[-1] == n_steps:
+        return features
+    return F.interpolate(features, size=n_steps, mode="linear", align_corners=False)
 
 
 class AlignmentModule(nn.Module):
@@ -115,17 +130,25 @@ class AlignmentModule(nn.Module):
     window_bounds : list of (float, float) or None, default=None
         Sub-beat windows as fractions of the beat; None: no local embeddings.
     decoder : torch.nn.Module or None, default=None
-        Maps the unit ECG latent times ``sqrt(d)`` to the flattened scaled MCG.
+        Maps the unit ECG latent times ``sqrt(d)`` to the flattened scaled MCG; with
+        ``temporal_decoder``, maps the ECG tower's feature map to the scaled MCG
+        ``(n, n_mcg_channels, n_times)`` (a :class:`~sklearn_ecgmcg.nn.TimeSharedDecoder`).
+    temporal_decoder : bool, default=False
+        Whether ``decoder`` reads the ECG feature map (``latent="temporal"``).
     """
 
-    def __init__(self, ecg_tower, mcg_tower, window_bounds=None, decoder=None):
+    def __init__(self, ecg_tower, mcg_tower, window_bounds=None, decoder=None,
+                 temporal_decoder=False):
         super().__init__()
         self.ecg_tower = ecg_tower
         self.mcg_tower = mcg_tower
         self.decoder = decoder
         self.window_bounds = window_bounds
+        self.temporal_decoder = temporal_decoder and decoder is not None
 
     def forward(self, ecg, mcg):
+        if self.temporal_decoder:
+            return self._forward_temporal(ecg, mcg)
         if self.window_bounds is None:
             z_ecg, z_mcg = self.ecg_tower(ecg), self.mcg_tower(mcg)
             local_ecg = local_mcg = None
@@ -139,6 +162,23 @@ class AlignmentModule(nn.Module):
         # unit variance, and predicts the tower-scaled MCG.
         reconstruction = self.decoder(F.normalize(z_ecg, dim=1) * math.sqrt(z_ecg.shape[1]))
         target = self.mcg_tower.scale(mcg).flatten(1)
+        return AlignmentOutput(z_ecg, z_mcg, local_ecg, local_mcg, reconstruction, target)
+
+    def _forward_temporal(self, ecg, mcg):
+        # The decoder reads the ECG tower's feature map (the time-resolved latent that
+        # transform() returns with latent="temporal") and predicts the tower-scaled MCG
+        # with one map for all time samples, as the LatentProjector after it will.
+        tower = self.ecg_tower
+        features = tower.feature_map(ecg)
+        z_ecg = tower.head(tower.encoder.pool(features))
+        local_ecg = local_mcg = None
+        if self.window_bounds is None:
+            z_mcg = self.mcg_tower(mcg)
+        else:
+            local_ecg = tower.local_embeddings(features, self.window_bounds)
+            z_mcg, local_mcg = self.mcg_tower.forward_local(mcg, self.window_bounds)
+        target = self.mcg_tower.scale(mcg)
+        reconstruction = self.decoder(steps_resized(features, target.shape[-1]))
         return AlignmentOutput(z_ecg, z_mcg, local_ecg, local_mcg, reconstruction, target)
 
 

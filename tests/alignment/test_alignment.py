@@ -15,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
 from sklearn_ecgmcg.metrics import make_retrieval_scorer, retrieval_accuracy
 from sklearn_ecgmcg.nn import clip_loss, info_nce_loss, local_clip_loss
+from _settings import RESNET_TOWERS
 from _settings import TINY as _TINY
 
 TINY = {**_TINY, "blocks": (1, 1)}  # two blocks: the learning tests need them
@@ -53,6 +54,9 @@ def make_aligner(**params):
         "tmin": -0.25,
         "device": "cpu",
         "random_state": 0,
+        "lr": 1e-3,
+        "batch_size": 16,
+        **RESNET_TOWERS,
     }
     return CrossModalAligner(**{**settings, **params})
 

@@ -39,6 +39,7 @@ SMALL = {
     "transformer": {"d_model": 8, "n_heads": 2, "depth": 1},
     "mlp": {"hidden_dims": (8,)},
     "spatial": {"n_components": 2},
+    "conditioned": {"n_maps": 2, "width": 3, "dropout": 0.0},  # deterministic in train mode
 }
 
 

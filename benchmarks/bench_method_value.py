@@ -1,0 +1,391 @@
+"""Does the method earn its place? The default pipeline against every linear baseline.
+
+One script, the same subject-disjoint splits for every method (issue 19, "Must show"
+1-4), on SIMULATED paired beats (``make_paired_beats``, physics v2: equivalent double
+layer with silent currents; 7 conditions in turn), shielded and unshielded noise:
+
+1. Virtual MCG R² (variance-weighted, against the clean test MCG) of the DEFAULT
+   pipeline ``Pipeline([BandpassFilter, CrossModalAligner(), LatentProjector()])``
+   against ridge on flattened beats, PLS, a sample-wise (time-shared) ridge map and
+   PCA + a time-shared map, every baseline with its penalty / size chosen by a
+   subject-disjoint ``GroupKFold(5)`` on the training subjects; and the per-subject
+   ceiling (an oracle fitted on the clean test signals). Also: the same pipeline
+   with the projector's alpha chosen by ``GroupKFold(5)`` on the training latents,
+   and the README's form with a stage-1 ``ContrastivePretrainer`` as the ECG tower.
+2. ECG -> MCG top-1 retrieval among the held-out subjects' beats: the aligner's
+   pooled latents against ``PCA(32, whitened) + CCA(8)``.
+3. ECG-only diagnosis with few labels: ischaemia and MI (anterior or inferior)
+   one-vs-rest AUROC of a logistic probe trained on 20 / 50 / 100 labelled training
+   subjects, on the aligned ECG latent, the stage-1 latent and the raw ECG.
+4. MCG-only and fused latents (the aligner's ``encode``) against the ECG latent.
+
+``--scaling`` repeats 1-3 for each number of paired training subjects (10, 30, 100,
+300 by default; 28 test subjects) and writes a plot to
+``docs/_static/method_value_scaling.png``.
+
+Baselines receive low-passed, baseline-corrected beats (``BaselineCorrector``); the
+default pipeline receives low-passed beats only (its ECG tower removes each beat's
+baseline itself). Intervals: 95 % bootstrap over test subjects (``_bootstrap.py``).
+
+Run ``python benchmarks/bench_method_value.py [--train 56] [--test 28] [--beats 8]
+[--sfreq 125] [--scaling 10 30 100 300] [--seed 0] [--threads 1]``; writes
+``benchmarks/results/method_value.md``.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.cross_decomposition import CCA, PLSRegression
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from sklearn_ecgmcg.datasets import make_paired_beats
+from sklearn_ecgmcg.metrics import retrieval_accuracy, virtual_mcg_r2
+from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector
+
+from _bootstrap import subject_bootstrap
+from bench_alignment import LinearPair
+from bench_virtual_mcg import CONDITIONS, TimeSharedChannelMap, _by_sample, physics_ceiling
+
+ALPHAS = np.logspace(-1, 6, 8)
+RESULTS = Path(__file__).parent / "results" / "method_value.md"
+PLOT = Path(__file__).parent.parent / "docs" / "_static" / "method_value_scaling.png"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, default=56, help="paired training subjects")
+    parser.add_argument("--test", type=int, default=28, help="held-out subjects")
+    parser.add_argument("--beats", type=int, default=8, help="beats per subject")
+    parser.add_argument("--sfreq", type=float, default=125.0)
+    parser.add_argument("--noise", nargs="+", default=["shielded", "unshielded"])
+    parser.add_argument("--scaling", type=int, nargs="*", default=[10, 30, 100, 300])
+    parser.add_argument("--stage1-epochs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    return parser.parse_args()
+
+
+class TimeSharedRidge(BaseEstimator):
+    """Sample-wise ridge: one ECG-channels -> MCG-channels map for every time sample,
+    around the mean training beats, on standardised channels (penalty ``alpha``)."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def fit(self, ecg, mcg):
+        self.ecg_mean_, self.mcg_mean_ = ecg.mean(axis=0), mcg.mean(axis=0)
+        rows = _by_sample(ecg - self.ecg_mean_)
+        self.scale_ = rows.std(axis=0) + 1e-12
+        self.ridge_ = Ridge(self.alpha).fit(rows / self.scale_, _by_sample(mcg - self.mcg_mean_))
+        return self
+
+    def predict(self, ecg):
+        rows = self.ridge_.predict(_by_sample(ecg - self.ecg_mean_) / self.scale_)
+        return rows.reshape(len(ecg), -1, rows.shape[1]).transpose(0, 2, 1) + self.mcg_mean_
+
+    def score(self, ecg, mcg):
+        return r2(mcg, self.predict(ecg))
+
+
+def r2(y_true, y_pred):
+    return virtual_mcg_r2(y_true, y_pred, multioutput="variance_weighted")
+
+
+def r2_scorer(estimator, X, y):
+    return r2(y.reshape(len(y), -1), estimator.predict(X).reshape(len(y), -1))
+
+
+def grouped(estimator, grid, X, y, groups):
+    """``estimator`` with the grid point of best subject-disjoint 5-fold R²."""
+    search = GridSearchCV(estimator, grid, cv=GroupKFold(5), scoring=r2_scorer)
+    return search.fit(X, y, groups=groups).best_estimator_
+
+
+def simulate(n_train, args, noise):
+    data = make_paired_beats(
+        n_subjects=n_train + args.test, beats_per_subject=args.beats, sfreq=args.sfreq,
+        noise=noise, conditions=CONDITIONS, random_state=args.seed,
+    )
+    train = data.groups < n_train
+    lowpassed = BandpassFilter(l_freq=None, h_freq=40.0, sfreq=args.sfreq).fit_transform(data.ecg)
+    data.ecg_corrected = BaselineCorrector(sfreq=args.sfreq).fit_transform(lowpassed)
+    return data, train, ~train
+
+
+def default_pipeline(args):
+    """The README's pipeline with every estimator's defaults (only sfreq and seed set)."""
+    return Pipeline([
+        ("bandpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=args.sfreq)),
+        ("align", CrossModalAligner(sfreq=args.sfreq, device="cpu", random_state=args.seed)),
+        ("project", LatentProjector()),
+    ])
+
+
+def virtual_mcg_methods(data, train, test, args, stage1=None):
+    """name -> (predicted test MCG, fit seconds); the fitted default pipeline."""
+    ecg, mcg, groups = data.ecg_corrected, data.mcg, data.groups
+    flat = ecg.reshape(len(ecg), -1)
+    out, timed = {}, {}
+
+    def timed_fit(name, make):
+        start = time.perf_counter()
+        model = make()
+        timed[name] = time.perf_counter() - start
+        return model
+
+    pipe = timed_fit("pipe", lambda: default_pipeline(args).fit(data.ecg[train], mcg[train]))
+    out["**Default pipeline** (BandpassFilter, CrossModalAligner(), LatentProjector())"] = (
+        pipe.predict(data.ecg[test]), timed["pipe"])
+    latents = pipe[:-1].transform(data.ecg[train])
+    projector = timed_fit("proj", lambda: grouped(
+        LatentProjector(), {"alphas": [[a] for a in ALPHAS]}, latents, mcg[train], groups[train]))
+    out["Default pipeline, projector alpha by subject GroupKFold(5)"] = (
+        projector.predict(pipe[:-1].transform(data.ecg[test])), timed["pipe"] + timed["proj"])
+    skip_only = timed_fit("skip", lambda: default_pipeline(args).set_params(
+        align__ecg_encoder_params={"n_maps": 0, "width": 0}).fit(data.ecg[train], mcg[train]))
+    out["Default pipeline without gated maps and context (n_maps=0, width=0: skip path only)"] = (
+        skip_only.predict(data.ecg[test]), timed["skip"])
+    if stage1 is not None:
+        readme = timed_fit("readme", lambda: Pipeline([
+            ("bandpass", BandpassFilter(l_freq=None, h_freq=40.0, sfreq=args.sfreq)),
+            ("align", CrossModalAligner(ecg_encoder=FrozenEstimator(stage1), sfreq=args.sfreq,
+                                        device="cpu", random_state=args.seed)),
+            ("project", LatentProjector()),
+        ]).fit(data.ecg[train], mcg[train]))
+        out["Pipeline with a stage-1 ContrastivePretrainer as ECG tower (README form)"] = (
+            readme.predict(data.ecg[test]), timed["readme"])
+    shape = mcg[test].shape
+    ridge = timed_fit("ridge", lambda: grouped(
+        Ridge(), {"alpha": ALPHAS}, flat[train], mcg[train].reshape(train.sum(), -1),
+        groups[train]))
+    out[f"Ridge on flattened beats (alpha {ridge.alpha:g})"] = (
+        ridge.predict(flat[test]).reshape(shape), timed["ridge"])
+    pls = timed_fit("pls", lambda: grouped(
+        PLSRegression(scale=False), {"n_components": [4, 8, 16]}, flat[train],
+        mcg[train].reshape(train.sum(), -1), groups[train]))
+    out[f"PLS on flattened beats ({pls.n_components} components)"] = (
+        pls.predict(flat[test]).reshape(shape), timed["pls"])
+    sample_wise = timed_fit("map", lambda: grouped(
+        TimeSharedRidge(), {"alpha": ALPHAS}, ecg[train], mcg[train], groups[train]))
+    out[f"Sample-wise ridge: time-shared 12 -> 36 channel map (alpha {sample_wise.alpha:g})"] = (
+        sample_wise.predict(ecg[test]), timed["map"])
+    pca_map = timed_fit("pca", lambda: TimeSharedChannelMap(3).fit(ecg[train], mcg[train]))
+    out["Spatial PCA(3) + time-shared map (lstsq)"] = (pca_map.predict(ecg[test]), timed["pca"])
+    ceiling = physics_ceiling(data.ecg_clean[test], data.mcg_clean[test], groups[test])
+    out["Per-subject ceiling (oracle: lstsq on each test subject's clean signals)"] = (
+        ceiling, None)
+    return out, pipe
+
+
+def retrieval(pipe, data, train, test):
+    """Top-1 ECG -> MCG among the test beats: the aligner and PCA(32) + CCA(8)."""
+    aligner, ecg_test = pipe["align"], pipe[:-1][:-1].transform(data.ecg[test])
+    z_ecg, z_mcg = aligner.retrieval_latents(ecg_test, data.mcg[test])
+    linear = LinearPair(CCA(8, max_iter=1000), 32).fit(data.ecg_corrected[train], data.mcg[train])
+    c_ecg, c_mcg = linear.transform(data.ecg_corrected[test], data.mcg[test])
+    unit = lambda z: z / np.linalg.norm(z, axis=1, keepdims=True)  # noqa: E731
+    return {
+        "aligner (default), pooled latents": retrieval_accuracy(z_ecg, z_mcg, k=1),
+        "PCA(32) + CCA(8)": retrieval_accuracy(unit(c_ecg), unit(c_mcg), k=1),
+    }
+
+
+def diagnosis_features(pipe, data, stage1):
+    """name -> per-beat features for the probes (pooled latents of the default aligner)."""
+    aligner = pipe["align"]
+    filtered = pipe[:-1][:-1].transform(data.ecg)
+    z_ecg, z_mcg = aligner.retrieval_latents(filtered, data.mcg)
+    fused = z_ecg + z_mcg
+    features = {
+        "aligned ECG latent (default aligner)": z_ecg,
+        "raw ECG (flattened), logistic regression": data.ecg_corrected.reshape(len(z_ecg), -1),
+        "MCG-only latent": z_mcg,
+        "fused latent (ECG + MCG)": fused / np.linalg.norm(fused, axis=1, keepdims=True),
+    }
+    if stage1 is not None:
+        features["stage-1 ECG latent (unaligned)"] = stage1.transform(data.ecg_corrected)
+    return features
+
+
+def probe_auroc(X, data, train, test, n_labelled, positive, rng):
+    """AUROC of a logistic probe fitted on ``n_labelled`` training subjects."""
+    subjects = np.unique(data.groups[train])
+    if n_labelled > len(subjects):
+        return np.nan
+    labelled = np.isin(data.groups, rng.choice(subjects, n_labelled, replace=False))
+    y = np.isin(data.target, positive)
+    if y[labelled].all() or not y[labelled].any():
+        return np.nan
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
+    score = probe.fit(X[labelled], y[labelled]).predict_proba(X[test])[:, 1]
+    return roc_auc_score(y[test], score)
+
+
+def diagnosis(features, data, train, test, labels=(20, 50, 100), repeats=5):
+    """name -> {(task, n_labelled): mean AUROC over ``repeats`` draws of labelled subjects}."""
+    names = list(data.target_names)
+    tasks = {"ischaemia": [names.index("ischemia")],
+             "MI": [names.index("anterior_mi"), names.index("inferior_mi")]}
+    table = {}
+    for name, X in features.items():
+        X = X.reshape(len(X), -1)
+        table[name] = {}
+        for task, positive in tasks.items():
+            for n in labels:
+                rng = np.random.default_rng(n)
+                aucs = [probe_auroc(X, data, train, test, n, positive, rng) for _ in range(repeats)]
+                table[name][task, n] = float(np.nanmean(aucs)) if np.isfinite(aucs).any() else np.nan
+    return table
+
+
+def stage1_encoder(data, train, args):
+    pretrainer = ContrastivePretrainer(max_epochs=args.stage1_epochs, device="cpu",
+                                       random_state=args.seed)
+    return pretrainer.fit(data.ecg_corrected[train])
+
+
+def mcg_table(predictions, data, test, rng):
+    rows = ["| model | R² vs clean MCG (variance-weighted) [95 % CI] | fit s |", "|---|---|---|"]
+    scores = {}
+    for name, (pred, seconds) in predictions.items():
+        value, (low, high) = subject_bootstrap(r2, data.mcg_clean[test], pred, data.groups[test],
+                                               rng, n_boot=300)
+        scores[name] = value
+        fit = "–" if seconds is None else f"{seconds:.0f}"
+        rows.append(f"| {name} | {value:.3f} [{low:.3f}, {high:.3f}] | {fit} |")
+    return rows, scores
+
+
+def run_noise(noise, args):
+    """All four parts at ``--train`` subjects; the markdown section."""
+    data, train, test = simulate(args.train, args, noise)
+    stage1 = stage1_encoder(data, train, args)
+    predictions, pipe = virtual_mcg_methods(data, train, test, args, stage1)
+    rng = np.random.default_rng(0)
+    rows, scores = mcg_table(predictions, data, test, rng)
+    top1 = retrieval(pipe, data, train, test)
+    table = diagnosis(diagnosis_features(pipe, data, stage1), data, train, test)
+    lines = [f"## {noise}", "",
+             f"{args.train} training subjects ({int(train.sum())} beats), {args.test} test "
+             f"subjects ({int(test.sum())} beats), {args.beats} beats each at {args.sfreq:g} Hz.",
+             "", "### 1. Virtual MCG on held-out subjects", "", *rows, "",
+             "### 2. ECG -> MCG retrieval, top-1 among the test beats "
+             f"(chance {1 / test.sum():.3f})", "", "| method | top-1 |", "|---|---|",
+             *[f"| {k} | {v:.3f} |" for k, v in top1.items()], "",
+             "### 3-4. Linear probe AUROC on held-out subjects, by labelled training subjects "
+             "(mean of 5 draws)", "",
+             "| features | ischaemia 20 | ischaemia 50 | ischaemia 100 | MI 20 | MI 50 | MI 100 |",
+             "|---|---|---|---|---|---|---|"]
+    for name, cells in table.items():
+        lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in cells.values()) + " |")
+    return lines, scores, top1, table
+
+
+def scaling(args):
+    """R², retrieval and 50-label probe vs paired training subjects (shielded)."""
+    curves = {}
+    for n_train in args.scaling:
+        data, train, test = simulate(n_train, args, "shielded")
+        predictions, pipe = virtual_mcg_methods(data, train, test, args)
+        for name, (pred, _) in predictions.items():
+            curves.setdefault(("R²", short(name)), []).append(r2(data.mcg_clean[test], pred))
+        for name, value in retrieval(pipe, data, train, test).items():
+            curves.setdefault(("retrieval top-1", name), []).append(value)
+        table = diagnosis(diagnosis_features(pipe, data, None), data, train, test,
+                          labels=(min(50, n_train),), repeats=3)
+        for name, cells in table.items():
+            curves.setdefault(("ischaemia AUROC (50 labels)", name), []).append(
+                cells["ischaemia", min(50, n_train)])
+        print(f"  scaling: {n_train} subjects done", flush=True)
+    return curves
+
+
+def short(name):
+    """A method's name without the fitted details (alpha, components) that vary with n."""
+    return name.split(" (")[0].replace("**", "")
+
+
+def plot_scaling(curves, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = list(dict.fromkeys(metric for metric, _ in curves))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4))
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        for (m, name), values in curves.items():
+            if m == metric:
+                ax.plot(args.scaling, values, marker="o", label=name[:48])
+        ax.set_xscale("log")
+        ax.set_xlabel("paired training subjects")
+        ax.set_title(f"{metric} (SIMULATED, shielded)")
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+
+
+def scaling_lines(curves, args):
+    lines = ["## Scaling study (shielded)", "",
+             f"Same split sizes as above but {'/'.join(map(str, args.scaling))} paired training "
+             f"subjects, {args.test} test subjects; plot: `docs/_static/{PLOT.name}`.", "",
+             "| metric | method | " + " | ".join(map(str, args.scaling)) + " |",
+             "|---|---|" + "---|" * len(args.scaling)]
+    for (metric, name), values in curves.items():
+        lines.append(f"| {metric} | {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    return lines
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    sections = []
+    for noise in args.noise:
+        print(f"{noise} ...", flush=True)
+        sections += run_noise(noise, args)[0] + [""]
+        write_report(args, sections, start)
+    if args.scaling:
+        curves = scaling(args)
+        sections += scaling_lines(curves, args)
+        write_report(args, sections, start)
+        plot_scaling(curves, args)
+
+
+def write_report(args, sections, start):
+    command = "python benchmarks/bench_method_value.py " + " ".join(
+        f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in vars(args).items())
+    header = [
+        "# The method against the linear baselines (`benchmarks/bench_method_value.py`)", "",
+        f"{datetime.date.today()}, {platform.machine()}, {os.cpu_count()} CPU cores (shared), "
+        f"torch {torch.__version__} on {args.threads} thread(s); wall time "
+        f"{time.perf_counter() - start:.0f} s.", "", f"Command: `{command}`", "",
+        "SIMULATED data (`make_paired_beats`, physics v2), subject-disjoint splits: subjects "
+        f"0..n-1 train, the last {args.test} test. R² is variance-weighted against the clean "
+        "test MCG, with a 95 % bootstrap interval over test subjects (300 resamples).", ""]
+    report = "\n".join(header + sections) + "\n"
+    print(report)
+    notes = RESULTS.read_text().partition(NOTES)[1:] if RESULTS.exists() else ("", "")
+    RESULTS.write_text(report + ("\n" + "".join(notes) if notes[0] else ""))
+
+
+NOTES = "<!-- notes: kept by bench_method_value.py -->"
+
+
+if __name__ == "__main__":
+    main()
