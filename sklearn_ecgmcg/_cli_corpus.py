@@ -119,7 +119,7 @@ def _pretrain(args, stream):
 
 
 def _pretrainer(args, corpus):
-    from . import ContrastivePretrainer
+    from .pretraining import ContrastivePretrainer
 
     options = {"max_epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                "embedding_dim": args.embedding_dim, "num_workers": args.num_workers,

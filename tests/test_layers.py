@@ -19,9 +19,9 @@ LAYERS = {
     "datasets": 2, "preprocessing": 2, "metrics": 2,
     "_base": 3, "pretraining": 3, "alignment": 3, "projection": 3,
     "_distributed": 3, "callbacks": 3, "_conformal": 3, "_projection_data": 3,
-    "model_selection": 3,
+    "model_selection": 3, "_streaming": 3,
     "plotting": 4, "_persistence": 4,
-    "_demo": 5, "cli": 5, "__main__": 6, "__init__": 6,
+    "_demo": 5, "cli": 5, "_cli_corpus": 5, "__main__": 6, "__init__": 6,
 }
 
 
