@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from skorch.callbacks import Callback
+
 __all__ = ["add_corpus_commands", "run_corpus_command"]
 
 MODEL_DIR = "pretrainer"
@@ -98,7 +100,7 @@ def _pretrain(args, stream):
         print(f"{out / MODEL_DIR} already holds a fitted pretrainer; nothing to do "
               "(delete it to train again).", file=stream)
         return 0
-    pretrainer = _pretrainer(args, corpus)
+    pretrainer = _pretrainer(args, corpus, stream)
     print(f"pretraining on {corpus!r}", file=stream, flush=True)
     start = time.perf_counter()
     try:
@@ -118,20 +120,37 @@ def _pretrain(args, stream):
     return 0
 
 
-def _pretrainer(args, corpus):
+def _pretrainer(args, corpus, stream):
     from .pretraining import ContrastivePretrainer
 
     options = {"max_epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                "embedding_dim": args.embedding_dim, "num_workers": args.num_workers,
                "encoder": args.encoder}
-    callbacks = None
+    callbacks = []
     if args.checkpoint_dir is not None:
-        callbacks = [_checkpoint_callback(args.checkpoint_dir)]
+        callbacks.append(_checkpoint_callback(args.checkpoint_dir))
+    # Bars and coloured tables on a terminal; one plain line per epoch in a job's log.
+    bars = not args.quiet and sys.stderr.isatty()
+    if not args.quiet and not bars:
+        callbacks.append(_PlainEpochLog(stream))
     return ContrastivePretrainer(
         args.objective, modality=corpus.modality, crop_length=args.crop_length,
-        device=args.device, random_state=args.seed, verbose=0 if args.quiet else 1,
-        callbacks=callbacks, **{key: value for key, value in options.items() if value is not None},
+        device=args.device, random_state=args.seed, verbose=int(bars),
+        callbacks=callbacks or None,
+        **{key: value for key, value in options.items() if value is not None},
     )
+
+
+class _PlainEpochLog(Callback):
+    """One line per epoch (number, training loss, seconds), without terminal codes."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        print(f"epoch {row['epoch']}  train_loss {row['train_loss']:.4f}  {row['dur']:.1f} s",
+              file=self.stream, flush=True)
 
 
 def _checkpoint_callback(dirname):

@@ -32,10 +32,14 @@ def test_build_corpus_then_pretrain_end_to_end(tmp_path, capsys):
     assert corpus.shape == (24, 2, 200) and len(set(corpus.groups)) == 6
     args = ["pretrain", "--corpus", str(tmp_path / "corpus"), "--out", str(tmp_path / "out"),
             "--objective", "patient", "--crop-length", "100", "--epochs", "2",
-            "--batch-size", "8", "--embedding-dim", "8", "--device", "cpu", "--quiet",
+            "--batch-size", "8", "--embedding-dim", "8", "--device", "cpu",
             "--checkpoint-dir", str(tmp_path / "checkpoints")]
     assert main(args) == 0
-    assert "saved to" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "saved to" in captured.out
+    # not a terminal: one plain line per epoch, no progress bars or colour codes
+    assert "epoch 2  train_loss" in captured.out
+    assert "\x1b[" not in captured.out + captured.err
     pretrainer = load_weights(tmp_path / "out" / "pretrainer")
     assert isinstance(pretrainer, ContrastivePretrainer) and pretrainer.crop_length == 100
     assert pretrainer.transform(corpus).shape == (24, 8)
