@@ -21,7 +21,8 @@ def postgres_bindir():
     """The directory of ``initdb`` and ``pg_ctl``, or None."""
     candidates = []
     if shutil.which("pg_config"):
-        done = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        done = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                              check=False)
         candidates.append(Path(done.stdout.strip()))
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     for directory in candidates:
@@ -61,7 +62,7 @@ def throwaway_postgres(directory):
     data, port = directory / "data", _free_port()
 
     def run(*command):
-        done = subprocess.run([*prefix, *command], capture_output=True, text=True,
+        done = subprocess.run([*prefix, *command], capture_output=True, text=True, check=False,
                               timeout=120)
         if done.returncode:
             raise RuntimeError(f"{Path(command[0]).name} failed: {done.stderr.strip()}")

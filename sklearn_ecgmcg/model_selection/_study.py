@@ -126,9 +126,10 @@ def _database(url, heartbeat_interval):
                 warnings.simplefilter("ignore", ExperimentalWarning)
                 return RDBStorage(url, engine_kwargs=engine_kwargs,
                                   heartbeat_interval=heartbeat_interval)
-        except sqlalchemy.exc.IntegrityError:
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
             # Workers started together on an empty database race to create Optuna's
-            # tables; the loser finds them made once the winner commits.
+            # tables and types ("already exists"); the loser finds them made once the
+            # winner commits.
             if attempt == _CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.5 * (attempt + 1))

@@ -28,7 +28,7 @@ def _run(command, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("WORLD_SIZE", None)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path)
+                          check=False, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
