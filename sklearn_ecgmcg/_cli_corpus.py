@@ -8,6 +8,8 @@
 """
 
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -108,7 +110,16 @@ def _pretrain(args, stream):
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
     seconds = time.perf_counter() - start
-    save_weights(pretrainer, out / MODEL_DIR)
+    if pretrainer.n_epochs_ < pretrainer.max_epochs:  # skorch ends a fit quietly on Ctrl-C
+        print(f"interrupted after {pretrainer.n_epochs_} of {pretrainer.max_epochs} epochs; "
+              "nothing saved. Run the same command again to resume"
+              + (" from the last checkpoint." if args.checkpoint_dir else "."), file=stream)
+        return 130
+    # Saved beside, then renamed: a run killed while saving leaves no half-written model.
+    partial = out / f".{MODEL_DIR}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    save_weights(pretrainer, partial)
+    os.replace(partial, out / MODEL_DIR)
     summary = {"corpus": str(corpus.path), "n_records": len(corpus),
                "epochs": pretrainer.n_epochs_,
                "final_loss": pretrainer.loss_curve_[-1] if pretrainer.loss_curve_ else None,

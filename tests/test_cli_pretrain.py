@@ -71,3 +71,43 @@ def test_module_entry_point_lists_the_corpus_commands():
     result = subprocess.run([sys.executable, "-m", "sklearn_ecgmcg", "pretrain", "--help"],
                             capture_output=True, text=True, check=True)
     assert "--corpus" in result.stdout and "--checkpoint-dir" in result.stdout
+
+
+def _weights(path):
+    import torch
+
+    return torch.load(path / "pretrainer" / "weights.pt", weights_only=True)["weights"]["module"]
+
+
+def test_pretrain_stopped_then_rerun_ends_like_an_uninterrupted_run(tmp_path, monkeypatch,
+                                                                   capsys):
+    from sklearn_ecgmcg import _cli_corpus
+
+    source = _wfdb_folder(tmp_path / "wfdb")
+    main(["build-corpus", str(source), "--out", str(tmp_path / "corpus"), "--quiet"])
+
+    def args(name):
+        return ["pretrain", "--corpus", str(tmp_path / "corpus"), "--out", str(tmp_path / name),
+                "--crop-length", "100", "--epochs", "3", "--batch-size", "8",
+                "--embedding-dim", "8", "--device", "cpu",
+                "--checkpoint-dir", str(tmp_path / f"{name}_checkpoints")]
+
+    assert main(args("reference")) == 0
+
+    class StopAfterTwoEpochs(_cli_corpus._PlainEpochLog):  # Ctrl-C after epoch 2's checkpoint
+        def on_epoch_end(self, net, **kwargs):
+            super().on_epoch_end(net, **kwargs)
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_corpus, "_PlainEpochLog", StopAfterTwoEpochs)
+    assert main(args("run")) == 130  # skorch ends the fit quietly: nothing may be saved
+    assert not (tmp_path / "run" / "pretrainer").exists()
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(args("run")) == 0
+    log = capsys.readouterr().out
+    assert "epoch 3  train_loss" in log and "epoch 1 " not in log  # resumed after epoch 2
+    reference, resumed = _weights(tmp_path / "reference"), _weights(tmp_path / "run")
+    for key, value in reference.items():
+        np.testing.assert_array_equal(resumed[key].numpy(), value.numpy())
