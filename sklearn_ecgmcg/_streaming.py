@@ -69,10 +69,13 @@ def _row(X, i, window):
 
 
 def loader_params(num_workers, device):
-    """skorch ``iterator_train__`` options: worker processes, pinned memory on CUDA."""
+    """skorch ``iterator_train__`` options: worker processes, pinned memory on CUDA.
+
+    skorch builds a new DataLoader every epoch, so workers start anew each epoch
+    (each seeded by the DataLoader from torch's seeded global generator).
+    """
     return {
         "iterator_train__num_workers": num_workers,
-        "iterator_train__persistent_workers": num_workers > 0,
         "iterator_train__pin_memory": torch.device(device).type == "cuda",
     }
 

@@ -118,7 +118,7 @@ def write_corpus(source, path, *, n_times=None, channels=None, sampling_rate=500
         raise ValueError(f"n_times must be a positive integer or None; got {n_times!r}.")
     if sampling_rate not in _PTBXL_COLUMN:
         raise ValueError(f"sampling_rate must be 100 or 500 (Hz); got {sampling_rate!r}.")
-    plan = _plan(source, n_times, channels, sampling_rate, modality)
+    plan = _plan(source, n_times, channels, sampling_rate, modality, verbose)
     path = Path(path)
     index = _start_or_resume(path, plan["fingerprint"])
     if not index["complete"]:
@@ -127,7 +127,7 @@ def write_corpus(source, path, *, n_times=None, channels=None, sampling_rate=500
 
 
 # ------------------------------------------------------------------ sources
-def _plan(source, n_times, channels, sampling_rate, modality):
+def _plan(source, n_times, channels, sampling_rate, modality, verbose=0):
     """What to write: the batches (a function of how many to skip), count, fingerprint."""
     settings = {"n_times": n_times, "modality": modality,
                 "channels": None if channels is None else list(channels)}
@@ -141,7 +141,7 @@ def _plan(source, n_times, channels, sampling_rate, modality):
         else:
             records = _wfdb_records(root, channels)
             kind = {"kind": "wfdb"}
-        n_times = _check_headers(root, records, n_times)
+        n_times = _check_headers(root, records, n_times, verbose)
         return {"batches": lambda skip: _wfdb_batches(root, records, skip, n_times),
                 "total": len(records["paths"]), "n_times": n_times,
                 "fingerprint": {"source": str(root.resolve()), **kind, **settings}}
@@ -179,10 +179,11 @@ def _wfdb_records(root, channels):
             "sfreq": None}
 
 
-def _check_headers(root, records, n_times):
+def _check_headers(root, records, n_times, verbose=0):
     """Check every header against the first before writing anything; return n_times."""
     first = None
-    for path in records["paths"]:
+    for path in tqdm(records["paths"], desc="checking headers", unit="record",
+                     disable=not verbose or not sys.stderr.isatty()):
         try:
             header = wfdb.rdheader(str(root / path))
         except (OSError, ValueError) as error:
