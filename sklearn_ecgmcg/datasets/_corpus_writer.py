@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import wfdb
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._corpus import (
     DTYPE,
