@@ -7,12 +7,10 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from torch import nn
 
 from .._base import CONTRASTIVE_CONSTRAINTS, TRAINING_CONSTRAINTS, BaseTorchEstimator
 from ..nn import ENCODER_PRESETS, AlignmentModule, CrossModalCriterion, make_encoder
-from ..nn._conditioned import TimeSharedDecoder
-from ..nn._towers import build_tower, recalibrate_batch_norm
+from ..nn._towers import build_tower, recalibrate_pair_batch_norm, reconstruction_decoder
 from ..utils import check_amplitude, check_paired_signals
 from ..utils._validation import check_ecg_mcg_order
 from ._encoding import SharedLatentMixin
@@ -42,10 +40,15 @@ class CrossModalAligner(
 
     Parameters
     ----------
-    ecg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp", "spatial"}, callable or \
-            ContrastivePretrainer, default="resnet1d"
-        ECG tower. A preset name or factory (see
-        :func:`sklearn_ecgmcg.nn.make_encoder`) builds a fresh encoder. A
+    ecg_encoder : str, callable or ContrastivePretrainer, default="conditioned"
+        ECG tower. A preset name (a key of :data:`sklearn_ecgmcg.nn.ENCODER_PRESETS`:
+        ``"conditioned"``, ``"resnet1d"``, ``"transformer"``, ``"mlp"``, ``"spatial"``,
+        ...) or factory (see :func:`sklearn_ecgmcg.nn.make_encoder`) builds a fresh
+        encoder. The default, :class:`~sklearn_ecgmcg.nn.ConditionedMapEncoder`, keeps
+        the beat's channels (a linear skip path) beside gated copies of them and a few
+        convolutional features, at every time sample: with ``latent="temporal"`` and
+        a :class:`~sklearn_ecgmcg.LatentProjector`, a time-shared map that can depend
+        on the beat (``benchmarks/results/method_value.md``). A
         :class:`~sklearn_ecgmcg.ContrastivePretrainer` initialises the tower with its
         encoder's weights (a deep copy: the pretrainer is never modified):
 
@@ -61,34 +64,32 @@ class CrossModalAligner(
         shape ``(n_samples, n_features)`` (read as one channel, flattened), such as
         the embeddings of a frozen stage-1 step in a pipeline (locked-tower
         alignment).
-    mcg_encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp", "spatial"} or callable, \
-            default="resnet1d"
-        MCG tower's encoder preset or factory.
+    mcg_encoder : str or callable, default="spatial"
+        MCG tower's encoder preset or factory; the default, linear virtual leads
+        (:class:`~sklearn_ecgmcg.nn.SpatialFilterEncoder`), serves the contrastive
+        loss (the MCG tower's output is not what the projector decodes).
     ecg_encoder_params, mcg_encoder_params : dict or None, default=None
         Keyword arguments overriding the presets' (e.g. ``{"width": 32}``). Not
         used for a pretrained ECG tower.
     embedding_dim : int, default=64
         Size of the shared latent (the projection heads' output). Fresh encoders
         output ``embedding_dim`` features too.
-    projection_head : {"mlp", "linear"}, default="mlp"
+    projection_head : {"mlp", "linear"}, default="linear"
         Projection head of each tower (and of the local windows): a two-layer MLP
         (GELU) as in SimCLR and CLIP, or one linear layer, which keeps a linear
         tower such as ``"spatial"`` linear (on a few hundred simulated pairs the MLP
         head cost it a third of its top-1 retrieval,
         ``benchmarks/bench_alignment.py``).
-    latent : {"pooled", "temporal"}, default="pooled"
+    latent : {"pooled", "temporal"}, default="temporal"
         What :meth:`transform` and :meth:`encode` return:
 
         - ``"pooled"``: the L2-normalised point of the shared space, ``(n_samples,
           embedding_dim)``, which the loss compares (retrieval, classifiers);
-        - ``"temporal"``: the tower's feature map before pooling, ``(n_samples,
-          n_features, n_steps)``, not normalised. For ``"spatial"`` towers these are
-          the time courses of the learned virtual leads at the beat's own sampling
-          (``n_steps = n_times``): a time-resolved shared latent heartbeat, from which
-          a :class:`~sklearn_ecgmcg.LatentProjector` decodes the MCG with one map
-          shared by all time samples. On held-out simulated subjects this decoded
-          the virtual MCG better than ridge regression on the flattened ECG
-          (``benchmarks/bench_virtual_mcg.py``).
+        - ``"temporal"`` (default): the tower's feature map before pooling,
+          ``(n_samples, n_features, n_mcg_times)``, not normalised (a strided
+          encoder's is interpolated to the MCG's time samples), from which a
+          :class:`~sklearn_ecgmcg.LatentProjector` decodes the MCG with one map
+          shared by all time samples (``benchmarks/results/method_value.md``).
 
         Training and :meth:`score` use the pooled latent either way.
     temperature : float, default=0.1
@@ -124,9 +125,14 @@ class CrossModalAligner(
         window) of the batch across modalities (:func:`sklearn_ecgmcg.nn.local_clip_loss`).
         Needs encoders with a temporal feature map (``"resnet1d"``, ``"transformer"``;
         not ``"mlp"``).
-    reconstruction_weight : float, default=0.0
+    reconstruction_weight : float, default=1.0
         Weight of an auxiliary reconstruction loss trained jointly with the
-        contrastive one: a linear decoder maps the L2-normalised ECG latent (what
+        contrastive one. With ``latent="temporal"`` (the default) a
+        :class:`~sklearn_ecgmcg.nn.TimeSharedDecoder` maps the ECG tower's feature map
+        (interpolated to the MCG's time samples if the encoder strides) to the paired
+        MCG beat scaled as in the MCG tower, one map for all time samples, as the
+        projector after the aligner will. With ``latent="pooled"``, a linear
+        decoder maps the L2-normalised ECG latent (what
         :meth:`transform` returns, so what a :class:`~sklearn_ecgmcg.LatentProjector`
         after the aligner receives), times ``sqrt(embedding_dim)``, to the paired
         MCG beat scaled as in the MCG tower (per-channel standardised when
@@ -144,13 +150,13 @@ class CrossModalAligner(
     tmin : float, default=-0.25
         Start of the beat window relative to the R peak in seconds (as in
         :class:`~sklearn_ecgmcg.preprocessing.BeatSegmenter`).
-    max_epochs : int, default=20
+    max_epochs : int, default=15
         Passes over the training pairs. 0 returns the untrained towers (random or
         pretrained initialisation), a baseline.
-    batch_size : int, default=64
+    batch_size : int, default=32
         Mini-batch size for training and inference; each batch supplies the
         negatives. The last incomplete training batch of an epoch is dropped.
-    lr : float, default=1e-3
+    lr : float, default=3e-3
         AdamW learning rate.
     weight_decay : float, default=1e-4
         AdamW decoupled weight decay.
@@ -214,9 +220,10 @@ class CrossModalAligner(
     >>> mcg = rng.standard_normal((32, 36, 100)).astype("float32")
     >>> aligner = CrossModalAligner(embedding_dim=8, max_epochs=1, batch_size=16,
     ...                             random_state=0).fit(ecg, mcg)
-    >>> aligner.transform(ecg).shape
+    >>> aligner.transform(ecg).shape  # 12 leads, 4 gated copies, 8 context channels
+    (32, 68, 100)
+    >>> aligner.set_params(latent="pooled").transform(ecg).shape
     (32, 8)
-    >>> z_ecg, z_mcg = aligner.transform(ecg, mcg)
     >>> 0.0 <= aligner.score(ecg, mcg) <= 1.0
     True
     """
@@ -275,7 +282,7 @@ class CrossModalAligner(
         local_windows=None,
         sfreq=500.0,
         tmin=-0.25,
-        max_epochs=30,
+        max_epochs=15,
         batch_size=32,
         lr=3e-3,
         weight_decay=1e-4,
@@ -374,8 +381,9 @@ class CrossModalAligner(
         )
         self.mcg_mean_, self.mcg_scale_ = channel_stats(y) if self.standardize else (None, None)
         self._fit_net(X, y, groups)
-        if self.max_epochs > 0:
-            self._recalibrate_batch_norm(X, y)
+        if self.max_epochs > 0:  # "precise BN": statistics of the final weights
+            recalibrate_pair_batch_norm(self.net_.module_, self.net_.device, X, y,
+                                        min(self.batch_size, len(X)))
         with torch.no_grad():
             self.temperature_ = float(self.net_.criterion_.temperature())
         return self
@@ -418,21 +426,12 @@ class CrossModalAligner(
                                 **towers)
         temporal = self.latent == "temporal"
         decoder = None
-        if self.reconstruction_weight > 0 and temporal:
-            decoder = self._time_shared_decoder(ecg_tower)
-        elif self.reconstruction_weight > 0:
-            decoder = nn.Linear(self.embedding_dim, self.n_mcg_channels_ * self.n_mcg_times_)
+        if self.reconstruction_weight > 0:
+            decoder = reconstruction_decoder(
+                ecg_tower, (self.n_channels_in_, self.n_times_in_), self.embedding_dim,
+                (self.n_mcg_channels_, self.n_mcg_times_), temporal)
         return AlignmentModule(ecg_tower, mcg_tower, window_bounds, decoder,
                                temporal_decoder=temporal)
-
-    def _time_shared_decoder(self, ecg_tower):
-        """The MCG decoder of the ECG feature map, one map for all time samples."""
-        with torch.no_grad():
-            was_training = ecg_tower.training
-            probe = torch.zeros((2, self.n_channels_in_, self.n_times_in_))
-            n_features = ecg_tower.eval().feature_map(probe).shape[1]
-            ecg_tower.train(was_training)
-        return TimeSharedDecoder(n_features, self.n_mcg_channels_, self.n_mcg_times_)
 
     def _build_criterion(self):
         return CrossModalCriterion(
@@ -476,26 +475,6 @@ class CrossModalAligner(
         self.ecg_pretrainer_ = None
         super()._load_weights_state(state)
 
-    def _recalibrate_batch_norm(self, X, y):
-        """Re-estimate the trained towers' batch-norm statistics ("precise BN").
-
-        The running averages lag behind weights that moved during the last epochs;
-        with few batches per epoch the lag costs much retrieval accuracy at
-        inference. One pass over the training batches, shuffled like training's,
-        replaces them.
-        """
-        module, device = self.net_.module_, self.net_.device
-        batch_size = min(self.batch_size, len(X))
-        order = np.random.default_rng(0).permutation(len(X))
-
-        def training_batches():
-            for start in range(0, len(X) - batch_size + 1, batch_size):
-                rows = np.sort(order[start : start + batch_size])
-                module.ecg_tower(torch.tensor(np.asarray(X[rows], np.float32), device=device))
-                module.mcg_tower(torch.tensor(np.asarray(y[rows], np.float32), device=device))
-
-        recalibrate_batch_norm(module, training_batches)
-
     # ------------------------------------------------------------ inference
     def fit_transform(self, X, y, groups=None):
         """Fit, then return the ECG latent of ``X`` (not a pair, unlike ``PLSCanonical``).
@@ -507,8 +486,8 @@ class CrossModalAligner(
 
         Returns
         -------
-        z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
-            Or ``(n_samples, n_features, n_steps)`` with ``latent="temporal"``.
+        z_ecg : ndarray of float32, shape (n_samples, n_features, n_mcg_times)
+            Or ``(n_samples, embedding_dim)`` with ``latent="pooled"``.
         """
         return self.fit(X, y, groups=groups).transform(X)
 

@@ -107,7 +107,7 @@ class ConditionedMapEncoder(Encoder):
         """Subtract the line through the mean levels of the beat's two ends, per channel."""
         if self.baseline_edge == 0:
             return x
-        n_edge = max(1, int(round(self.baseline_edge * x.shape[-1])))
+        n_edge = max(1, round(self.baseline_edge * x.shape[-1]))
         start = x[..., :n_edge].mean(dim=-1, keepdim=True)
         stop = x[..., -n_edge:].mean(dim=-1, keepdim=True)
         ramp = torch.linspace(0.0, 1.0, x.shape[-1], device=x.device, dtype=x.dtype)

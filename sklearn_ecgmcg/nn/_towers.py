@@ -6,10 +6,12 @@ what the matching criterion of :mod:`._criteria` reads.
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._conditioned import TimeSharedDecoder
 from ._criteria import AlignmentOutput
 from ._encoders import FeatureMapEncoder
 from ._heads import ProjectionHead
@@ -276,6 +278,44 @@ def build_tower(encoder, shape, embedding_dim, *, mean=None, scale=None, head_la
         )
     local_head = ProjectionHead(encoder.n_features, embedding_dim, n_layers=head_layers)
     return ModalityTower(scaler, encoder, head, local_head, frozen)
+
+
+def reconstruction_decoder(ecg_tower, ecg_shape, embedding_dim, mcg_shape, temporal):
+    """The training-only MCG decoder of the reconstruction loss.
+
+    ``temporal``: a :class:`~sklearn_ecgmcg.nn.TimeSharedDecoder` of the ECG tower's
+    feature map; else a linear map of the pooled latent to the flattened MCG.
+    """
+    if temporal:
+        return TimeSharedDecoder(tower_features(ecg_tower, ecg_shape), *mcg_shape)
+    return nn.Linear(embedding_dim, mcg_shape[0] * mcg_shape[1])
+
+
+def recalibrate_pair_batch_norm(module, device, ecg, mcg, batch_size):
+    """Re-estimate both towers' batch-norm statistics on the training pairs ("precise BN").
+
+    The running averages lag behind weights that moved during the last epochs; with
+    few batches per epoch the lag costs much retrieval accuracy at inference. One
+    pass over the training batches, shuffled like training's, replaces them.
+    """
+    order = np.random.default_rng(0).permutation(len(ecg))
+
+    def training_batches():
+        for start in range(0, len(ecg) - batch_size + 1, batch_size):
+            rows = np.sort(order[start : start + batch_size])
+            module.ecg_tower(torch.tensor(np.asarray(ecg[rows], np.float32), device=device))
+            module.mcg_tower(torch.tensor(np.asarray(mcg[rows], np.float32), device=device))
+
+    recalibrate_batch_norm(module, training_batches)
+
+
+def tower_features(tower, shape):
+    """Channels of ``tower``'s feature map for inputs of ``shape`` (channels, times)."""
+    with torch.no_grad():
+        was_training = tower.training
+        n_features = tower.eval().feature_map(torch.zeros((2, *shape))).shape[1]
+        tower.train(was_training)
+    return n_features
 
 
 def recalibrate_batch_norm(module, run_batches):
