@@ -194,3 +194,13 @@ def test_ptbxl_folder_matches_load_ptbxl(tmp_path):
     np.testing.assert_array_equal(corpus.groups, data.groups)
     np.testing.assert_array_equal(corpus.target, data.target)
     assert corpus.ch_names == data.ch_names and corpus.target_names == data.target_names
+
+
+def test_corpus_pickles_for_worker_processes(tmp_path):
+    import pickle
+
+    corpus = write_corpus(_batches(), tmp_path / "c", chunk_records=4, verbose=0)
+    first = corpus[5]  # opens a file descriptor, which must not travel
+    copy = pickle.loads(pickle.dumps(corpus))
+    np.testing.assert_array_equal(copy[5], first)
+    np.testing.assert_array_equal(copy.groups, corpus.groups)
