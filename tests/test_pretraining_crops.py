@@ -175,3 +175,25 @@ def test_channel_stats_in_blocks_equal_numpy(monkeypatch):
     mean, scale = _inputs.channel_stats(x)
     np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), atol=1e-12)
     np.testing.assert_allclose(scale, [*x.std(axis=(0, 2))[:2], 1.0], atol=1e-12)
+
+
+def test_aligner_takes_an_ecg_corpus_and_an_mcg_corpus(tmp_path):
+    from sklearn_ecgmcg import CrossModalAligner
+
+    rng = np.random.default_rng(0)
+    ecg, mcg = _signals(n=24, n_times=32), rng.standard_normal((24, 3, 32)).astype("f4")
+    corpora = [
+        write_corpus([{modality: signals, "sfreq": 100.0,
+                       "ch_names": [f"{modality}{k}" for k in range(signals.shape[1])]}],
+                     tmp_path / modality, modality=modality, verbose=0)
+        for modality, signals in (("ecg", ecg), ("mcg", mcg))
+    ]
+    tower = {"width": 4, "blocks": (1, 1)}
+    params = {"ecg_encoder": "resnet1d", "mcg_encoder": "resnet1d", "ecg_encoder_params": tower,
+              "mcg_encoder_params": tower, "embedding_dim": 4, "max_epochs": 2,
+              "batch_size": 8, "sfreq": 100.0, "device": "cpu", "random_state": 0}
+    in_memory = CrossModalAligner(**params).fit(ecg, mcg)
+    streamed = CrossModalAligner(**params).fit(*corpora)
+    assert streamed.loss_curve_ == in_memory.loss_curve_
+    np.testing.assert_array_equal(streamed.transform(corpora[0]), in_memory.transform(ecg))
+    assert streamed.score(*corpora) == in_memory.score(ecg, mcg)

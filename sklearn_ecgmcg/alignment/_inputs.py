@@ -49,6 +49,8 @@ def as_mcg_signal(y):
         )
     if not hasattr(y, "__len__") and not hasattr(y, "__array__"):
         return y  # check_signals words the error
+    if getattr(y, "ndim", 1) != 1:
+        return y  # a signal array, a memory map or an ECGCorpus: not read here
     array = np.asarray(y)
     return array[:, None] if array.ndim == 1 else y
 
