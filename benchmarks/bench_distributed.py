@@ -24,6 +24,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -61,10 +62,25 @@ def parse_args():
     return args
 
 
+def cpu_timer():
+    """skorch callback: this process's CPU seconds per epoch, as ``cpu_dur``."""
+    from skorch.callbacks import Callback
+
+    class CPUTimer(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            self.start_ = time.process_time()
+
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("cpu_dur", time.process_time() - self.start_)
+
+    return CPUTimer()
+
+
 def make_pretrainer(args, max_epochs):
     from sklearn_ecgmcg import ContrastivePretrainer
 
     return ContrastivePretrainer(
+        callbacks=[cpu_timer()],
         encoder="resnet1d", encoder_params={"width": args.width, "blocks": (1, 1)},
         embedding_dim=64, max_epochs=max_epochs, batch_size=args.batch_size,
         device=args.device, precision=args.precision, random_state=0,
@@ -95,7 +111,9 @@ def worker(args):
     pretrainer = make_pretrainer(args, args.epochs).fit(X)
     durations = np.asarray(pretrainer.history_[1:, "dur"])
     per_epoch = (args.samples // args.batch_size) * args.batch_size
+    cpu = np.asarray(pretrainer.history_[1:, "cpu_dur"])
     result = {"n_processes": world, "throughput": (per_epoch / durations).tolist(),
+              "per_cpu_second": (per_epoch / world / cpu).tolist(),
               "loss": pretrainer.loss_curve_}
     if args.device == "cuda":
         result["step_flops"] = step_flops(args, X, world)
@@ -128,13 +146,17 @@ def peak_flops(args, gpu):
 def table(args, results):
     base = np.mean(results[0]["throughput"]) / results[0]["n_processes"]
     cuda = args.device == "cuda"
-    header = ("| processes | samples/s (all) | samples/s per process | scaling efficiency |"
+    cpu_base = np.mean(results[0]["per_cpu_second"])
+    header = ("| processes | samples/s (all) | samples/s per process | scaling efficiency "
+              "| samples per CPU-second per process | CPU efficiency |"
               + (" TFLOP/s per GPU | MFU (bf16 peak) |" if cuda else ""))
     rows = [header, "|" + "---|" * (header.count("|") - 1)]
     for result in results:
         n, rate = result["n_processes"], np.asarray(result["throughput"])
         line = (f"| {n} | {rate.mean():.0f} ({rate.min():.0f}-{rate.max():.0f}) | "
-                f"{rate.mean() / n:.0f} | {rate.mean() / (n * base):.2f} |")
+                f"{rate.mean() / n:.0f} | {rate.mean() / (n * base):.2f} | "
+                f"{np.mean(result['per_cpu_second']):.0f} | "
+                f"{np.mean(result['per_cpu_second']) / cpu_base:.2f} |")
         if cuda:
             steps_per_s = rate.mean() / args.batch_size
             achieved = result["step_flops"] * steps_per_s  # per GPU: each runs its share
@@ -168,7 +190,9 @@ def main():
         f"{args.samples} random windows of 12 x {args.times} samples; global batch "
         f"{args.batch_size}; {args.precision}; {args.epochs} epochs, the first left out. "
         "samples/s: mean over the timed epochs (range in brackets). Scaling efficiency: "
-        "throughput(N) / (N x throughput(1)).\n\n"
+        "throughput(N) / (N x throughput(1)). Samples per CPU-second: each process's "
+        "share of an epoch over the CPU time it used (contention with other jobs does "
+        "not count, the all-reduce does); CPU efficiency: its ratio to 1 process.\n\n"
         f"{table(args, results)}\n\n"
         f"Final training loss per run: "
         + ", ".join(f"{r['n_processes']} proc: {r['loss'][-1]:.3f}" for r in results)
