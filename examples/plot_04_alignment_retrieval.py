@@ -57,7 +57,8 @@ print(f"train: {len(train)} beats of {len(np.unique(data.groups[train]))} subjec
 aligner = CrossModalAligner(
     ecg_encoder="resnet1d", mcg_encoder="resnet1d",
     ecg_encoder_params={"width": 8}, mcg_encoder_params={"width": 8},
-    embedding_dim=32, temperature=0.1, max_epochs=10, batch_size=64,
+    embedding_dim=32, temperature=0.1, max_epochs=10, batch_size=64, lr=1e-3,
+    projection_head="mlp", latent="pooled", reconstruction_weight=0.0,  # retrieval only
     sfreq=data.sfreq, device="cpu", random_state=0,
 )
 aligner.fit(ecg[train], mcg[train])
@@ -109,6 +110,7 @@ spatial = CrossModalAligner(
     ecg_encoder="spatial", mcg_encoder="spatial", projection_head="linear",
     ecg_encoder_params={"n_components": 8}, mcg_encoder_params={"n_components": 8},
     embedding_dim=128, temperature=0.02, max_epochs=50, batch_size=64, lr=3e-3,
+    latent="pooled", reconstruction_weight=0.0,
     sfreq=data.sfreq, device="cpu", random_state=0,
 ).fit(ecg[train], mcg[train])
 results = {

@@ -43,7 +43,8 @@ ecg, mcg = bandpass.fit_transform(data.ecg), bandpass.fit_transform(data.mcg)
 subjects = data.groups
 
 aligner = CrossModalAligner(ecg_encoder="mlp", mcg_encoder="mlp", max_epochs=8, batch_size=32,
-                            sfreq=data.sfreq, device="cpu", random_state=0)
+                            projection_head="mlp", latent="pooled", reconstruction_weight=0.0,
+                            lr=1e-3, sfreq=data.sfreq, device="cpu", random_state=0)
 top5 = make_retrieval_scorer(k=5)
 cv = GroupKFold(n_splits=3)
 

@@ -311,8 +311,8 @@ class LatentProjector(RegressorMixin, BaseTorchEstimator):
             y_scaled = self.ridge_.predict(Z)
         else:
             y_scaled = self.net_.forward(torch.from_numpy(Z.astype(np.float32))).numpy()
-        if X.ndim == 3:
-            y_scaled = from_time_steps(y_scaled, len(X))
+        if X.ndim == 3:  # a one-channel target's ridge predicts 1-D rows
+            y_scaled = from_time_steps(y_scaled.reshape(len(Z), -1), len(X))
         return y_scaled.reshape((len(X), *self.output_shape_)) * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):

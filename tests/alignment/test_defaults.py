@@ -69,3 +69,11 @@ def test_strided_encoder_feature_map_is_resampled_to_the_mcg_samples():
     assert np.isfinite(aligner.loss_curve_).all()
     projector = LatentProjector().fit(z, mcg)
     assert projector.predict(z).shape == mcg.shape
+
+
+def test_default_pipeline_on_one_channel_pairs():
+    """One ECG lead and one MCG channel (a two-device lab pair) go through unchanged."""
+    ecg, mcg = linear_pairs(32, seed=0)
+    pipe = Pipeline([("align", default_aligner(max_epochs=1)), ("project", LatentProjector())])
+    pipe.fit(ecg[:, :1], mcg[:, :1])
+    assert pipe.predict(ecg[:5, :1]).shape == (5, 1, N_TIMES)
