@@ -79,9 +79,12 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
           squared error on the hidden samples of the signal standardised per sample
           and channel (so it does not depend on units). The embedding is the
           encoder's pooled output.
-    encoder : {"resnet1d", "resnet1d_large", "transformer", "mlp"} or callable, \
-            default="resnet1d"
+    encoder : {"resnet1d_500hz", "resnet1d", "resnet1d_large", "transformer", "mlp"} \
+            or callable, default="resnet1d_500hz"
         Encoder preset or factory, see :func:`sklearn_ecgmcg.nn.make_encoder`.
+        ``"resnet1d_500hz"`` (the default) is ``"resnet1d"`` on the input averaged
+        down 5x, so a 500 Hz ECG costs what a 100 Hz one does (for 100 Hz records use
+        ``"resnet1d"``); benchmarks/results/pretraining.md measures the choice.
         ``"resnet1d"`` (0.26 M parameters at 12 leads) trains on a laptop CPU;
         ``"resnet1d_large"`` (8.8 M) is meant for a GPU. The ``"masked"`` objective
         needs an encoder with ``forward_features`` and ``pool`` (all presets).
@@ -126,7 +129,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
     max_epochs : int, default=20
         Passes over the training data; 0 initialises the encoder without training
         (the random-init baseline).
-    batch_size : int, default=64
+    batch_size : int, default=32
         Mini-batch size for training and :meth:`transform`. With fewer samples, one
         batch of all samples is used; otherwise the last incomplete training batch
         of each epoch is dropped.
@@ -204,7 +207,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self,
         objective="simclr",
         *,
-        encoder="resnet1d",
+        encoder="resnet1d_500hz",
         encoder_params=None,
         embedding_dim=128,
         temperature=0.1,
@@ -214,7 +217,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         crop_length=None,
         num_workers=0,
         max_epochs=20,
-        batch_size=64,
+        batch_size=32,
         lr=1e-3,
         weight_decay=1e-4,
         device="auto",

@@ -257,10 +257,11 @@ def test_weights_config_is_documented_json(fitted, tmp_path):
     assert config["class"] == "CrossModalAligner"
     assert config["versions"]["torch"] == torch.__version__
     # The pretrainer object is not written: its architecture is, its weights are the tower's.
-    assert config["params"]["ecg_encoder"] == "resnet1d"
+    assert config["params"]["ecg_encoder"] == ContrastivePretrainer().encoder  # its default
     assert config["fitted"]["ecg_encoder_config_"]["n_channels"] == aligner.n_channels_in_
     restored = load_weights(tmp_path)
-    assert restored.ecg_pretrainer_ is None and restored.ecg_encoder == "resnet1d"
+    assert restored.ecg_pretrainer_ is None
+    assert restored.ecg_encoder == ContrastivePretrainer().encoder
     np.testing.assert_array_equal(restored.mcg_mean_, aligner.mcg_mean_)
 
 
