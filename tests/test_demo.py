@@ -105,7 +105,7 @@ def test_run_demo_prints_a_verdict_per_stage_and_writes_the_report(tmp_path, mon
     assert verdicts == results["verdicts"] and len(verdicts) == 5
     assert all(any(word in line for word in ("WINS", "LOSES", "NO CLEAR WINNER",
                                               "COVERS", "CALIBRATED")) for line in verdicts)
-    assert "R² (variance-weighted)" in verdicts[2]
+    assert "R² (variance-weighted, vs measured MCG)" in verdicts[2]
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "SIMULATED" in report and report.count("<img") == 7
     saved = json.loads((tmp_path / "results.json").read_text())

@@ -39,7 +39,8 @@ li {{ margin: 0.4em 0; font-family: monospace; }}
 <p class="note">Stage 1 runs on real ECG ({html.escape(stage1_source)}). Stages 2 and 3
 run on <b>simulated</b> paired ECG + MCG (physics v2: equivalent double layer, 12-lead ECG,
 6x6 magnetometer MCG, shielded-room noise): no real paired recordings are public. Every
-estimator runs with the package's default parameters; all test sets are disjoint from
+estimator runs with the package's default parameters (so stage 2 uses the aligner's own
+default ECG tower; the stage-1 encoder is judged on its own); all test sets are disjoint from
 training by record or subject; intervals are 95 % bootstrap intervals over records or
 subjects. R² is variance-weighted over channels and time samples. Run time {elapsed:.0f} s.</p>
 <h2>Verdicts</h2>
