@@ -176,6 +176,8 @@ def _run(out_dir, ptbxl, device, random_state, verbose, stream):
 
 def _jsonable(comparisons):
     def plain(v):
-        return v if isinstance(v, str) else list(map(float, v)) if isinstance(v, tuple) else float(v)
+        if isinstance(v, (str, int)):
+            return v
+        return list(map(float, v)) if isinstance(v, tuple) else float(v)
 
     return {key: {k: plain(v) for k, v in value.items()} for key, value in comparisons.items()}
