@@ -146,7 +146,7 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return aligner
 
     def _check_input(self, X, aligner):
-        X = check_signals(X, ensure_3d=True, dtype=np.float32)
+        X = check_signals(X, ensure_3d=True, dtype=np.float32, lazy=True)  # memory maps: not read
         ecg_shape = (aligner.n_channels_in_, aligner.n_times_in_)
         mcg_shape = (aligner.n_mcg_channels_, aligner.n_mcg_times_)
         expected = {"ecg": ecg_shape, "mcg": mcg_shape}.get(self.modality)
