@@ -197,3 +197,21 @@ def test_aligner_takes_an_ecg_corpus_and_an_mcg_corpus(tmp_path):
     assert streamed.loss_curve_ == in_memory.loss_curve_
     np.testing.assert_array_equal(streamed.transform(corpora[0]), in_memory.transform(ecg))
     assert streamed.score(*corpora) == in_memory.score(ecg, mcg)
+
+
+def test_crop_pretrainer_initialises_the_aligner_on_beats_of_its_crop_length():
+    from sklearn.frozen import FrozenEstimator
+
+    from sklearn_ecgmcg import CrossModalAligner
+
+    rng = np.random.default_rng(0)
+    pretrainer = ContrastivePretrainer(crop_length=50, **SMALL).fit(_signals(n_times=200))
+    mcg = rng.standard_normal((40, 3, 50)).astype("f4")
+    aligner = CrossModalAligner(
+        ecg_encoder=FrozenEstimator(pretrainer), mcg_encoder="resnet1d",
+        mcg_encoder_params={"width": 4, "blocks": (1, 1)}, embedding_dim=8, max_epochs=1,
+        batch_size=16, latent="pooled", device="cpu", random_state=0,
+    ).fit(_signals(n_times=50, seed=1), mcg)
+    assert aligner.transform(_signals(n_times=50, seed=2)).shape == (40, 8)
+    with pytest.raises(ValueError, match="pretrain with crop_length=60"):
+        aligner.fit(_signals(n_times=60), rng.standard_normal((40, 3, 60)))

@@ -125,9 +125,13 @@ def fitted_pretrainer(ecg_encoder, X, groups):
         pretrainer = clone(pretrainer).fit(X, groups=groups)
     expected = (pretrainer.n_channels_in_, pretrainer.n_times_in_)
     if expected != X.shape[1:]:
+        crops = getattr(pretrainer, "crop_length", None)
         raise ValueError(
             f"The pretrained ECG encoder was fitted on {expected[0]} channel(s) x "
             f"{expected[1]} time samples, but X has {X.shape[1]} x {X.shape[2]}."
+            + (f" It was pretrained on crops of crop_length={crops} samples: pretrain "
+               f"with crop_length={X.shape[2]}, the length of these beats, to align them."
+               if crops is not None else "")
         )
     return pretrainer
 
