@@ -1,8 +1,10 @@
 """One rank of a data-parallel fit, launched by test_data_parallel.py.
 
-``python _fit_worker.py OUT_DIR`` fits three tiny estimators on this process, or on
-N processes under ``torchrun --nproc-per-node N``, and writes each rank's parameters
-and loss curve to ``OUT_DIR/rank<r>.npz``. Every rank uses the same data.
+``python _fit_worker.py OUT_DIR [--projector-only]`` fits three tiny estimators (and
+three objective variants) on this process, or on N processes under ``torchrun
+--nproc-per-node N``, and writes each rank's parameters and loss curves to
+``OUT_DIR/rank<r>.npz``. Every rank uses the same data. ``--projector-only`` fits the
+regression MLP alone (the one-process reference).
 """
 
 import os
@@ -20,7 +22,7 @@ def flat_parameters(module):
     return np.concatenate([p.detach().cpu().numpy().ravel() for p in module.parameters()])
 
 
-def main(out_dir):
+def main(out_dir, projector_only=False):
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
     latents = rng.standard_normal((64, 6)).astype(np.float32)
@@ -30,6 +32,12 @@ def main(out_dir):
     projector = LatentProjector(
         decoder="mlp", hidden_dim=16, max_epochs=6, lr=1e-2, **common
     ).fit(latents, targets)
+    rank = int(os.environ.get("RANK", "0"))
+    path = os.path.join(out_dir, f"rank{rank}.npz")
+    if projector_only:
+        np.savez(path, projector=flat_parameters(projector.net_.module_),
+                 projector_loss=np.asarray(projector.loss_curve_))
+        return
     pretrainer = ContrastivePretrainer(
         encoder_params=TINY, embedding_dim=4, max_epochs=3, **common
     ).fit(signals)
@@ -51,9 +59,8 @@ def main(out_dir):
             reconstruction_weight=0.5, max_epochs=1, **common,
         ).fit(signals, signals[:, ::-1].copy()),
     ]
-    rank = int(os.environ.get("RANK", "0"))
     np.savez(
-        os.path.join(out_dir, f"rank{rank}.npz"),
+        path,
         projector=flat_parameters(projector.net_.module_),
         projector_loss=np.asarray(projector.loss_curve_),
         pretrainer=flat_parameters(pretrainer.net_.module_),
@@ -66,4 +73,4 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], projector_only="--projector-only" in sys.argv[2:])

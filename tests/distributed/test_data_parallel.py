@@ -1,8 +1,8 @@
 """Data-parallel training (issue 18): 2 gloo processes on CPU against 1 process.
 
 ``_fit_worker.py`` fits three tiny estimators (a regression MLP, a SimCLR pretrainer, a
-CLIP aligner with a learned temperature) and three objective variants; the module
-fixture runs it once on one process and once under ``torchrun --nproc-per-node 2``.
+CLIP aligner with a learned temperature) and three objective variants under
+``torchrun --nproc-per-node 2``, and the regression MLP alone on one process.
 """
 
 import os
@@ -35,7 +35,7 @@ def _run(command, tmp_path):
 @pytest.fixture(scope="module")
 def fits(tmp_path_factory):
     one, two = tmp_path_factory.mktemp("one"), tmp_path_factory.mktemp("two")
-    _run([sys.executable, str(WORKER), str(one)], one)
+    _run([sys.executable, str(WORKER), str(one), "--projector-only"], one)
     _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node",
           "2", str(WORKER), str(two)], two)
     return {"one": np.load(one / "rank0.npz"),
