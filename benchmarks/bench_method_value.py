@@ -29,8 +29,9 @@ baseline itself). Every method is trained on MCG beats low-passed at 40 Hz and
 baseline-corrected the same way (the unshielded drift dwarfs the heart's field). Intervals: 95 % bootstrap over test subjects (``_bootstrap.py``).
 
 Run ``python benchmarks/bench_method_value.py [--train 56] [--test 28] [--beats 8]
-[--sfreq 125] [--scaling 10 30 100 300] [--seed 0] [--threads 1]``; writes
-``benchmarks/results/method_value.md``.
+[--sfreq 125] [--scaling 10 30 100 300] [--seed 0] [--threads 1] [--out method_value.md]``;
+writes ``benchmarks/results/<out>`` (keeping what follows its notes marker) and, for
+the default ``--out``, the plot.
 """
 
 import argparse
@@ -76,6 +77,7 @@ def parse_args():
     parser.add_argument("--stage1-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default="method_value.md", help="file name in results/")
     return parser.parse_args()
 
 
@@ -369,7 +371,8 @@ def main():
         curves = scaling(args)
         sections += scaling_lines(curves, args)
         write_report(args, sections, start)
-        plot_scaling(curves, args)
+        if args.out == RESULTS.name:  # the docs' plot comes from the main run only
+            plot_scaling(curves, args)
 
 
 def write_report(args, sections, start):
@@ -389,8 +392,9 @@ def write_report(args, sections, start):
         "resamples).", ""]
     report = "\n".join(header + sections) + "\n"
     print(report)
-    notes = RESULTS.read_text().partition(NOTES)[1:] if RESULTS.exists() else ("", "")
-    RESULTS.write_text(report + ("\n" + "".join(notes) if notes[0] else ""))
+    out = RESULTS.with_name(args.out)
+    notes = out.read_text().partition(NOTES)[1:] if out.exists() else ("", "")
+    out.write_text(report + ("\n" + "".join(notes) if notes[0] else ""))
 
 
 NOTES = "<!-- notes: kept by bench_method_value.py -->"
