@@ -146,8 +146,17 @@ SPATIAL = {
 }
 
 
+# CrossModalAligner's configuration before issue 19 (its defaults are now the
+# "conditioned" time-resolved towers): ResNet towers, MLP heads, the pooled latent.
+RESNET_TOWERS = {
+    "ecg_encoder": "resnet1d", "mcg_encoder": "resnet1d", "projection_head": "mlp",
+    "latent": "pooled", "reconstruction_weight": 0.0,
+}
+
+
 def aligner(args, **params):
     settings = {
+        **RESNET_TOWERS,
         "ecg_encoder_params": ENCODER, "mcg_encoder_params": ENCODER,
         "embedding_dim": args.embedding_dim, "max_epochs": args.epochs,
         "batch_size": args.batch_size, "lr": args.lr, "sfreq": float(args.sfreq),

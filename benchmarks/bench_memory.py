@@ -62,7 +62,8 @@ def _fit_models(directory):
         ).fit(ecg),
         "CrossModalAligner": CrossModalAligner(
             embedding_dim=LATENT_DIM, ecg_encoder_params=small, mcg_encoder_params=small,
-            **torch_params,
+            ecg_encoder="resnet1d", mcg_encoder="resnet1d", projection_head="mlp",
+            latent="pooled", reconstruction_weight=0.0, **torch_params,  # pre-issue-19 towers
         ).fit(ecg, mcg),
         "LatentProjector": LatentProjector().fit(latent, mcg),
     }

@@ -52,6 +52,8 @@ def make_pipe(sfreq, epochs):
             ecg_encoder_params={"width": 8, "blocks": (1, 1)},
             mcg_encoder_params={"width": 8, "blocks": (1, 1)},
             sfreq=sfreq, max_epochs=epochs, batch_size=32, device="cpu", random_state=0,
+            ecg_encoder="resnet1d", mcg_encoder="resnet1d", projection_head="mlp",
+            latent="pooled", reconstruction_weight=0.0, lr=1e-3,  # the pre-issue-19 towers
         )),
         ("project", LatentProjector()),
     ])

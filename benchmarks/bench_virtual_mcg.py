@@ -92,6 +92,7 @@ from sklearn_ecgmcg.datasets import make_paired_beats
 from sklearn_ecgmcg.metrics import field_map_angle_error, virtual_mcg_r2
 from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector
 
+from bench_alignment import RESNET_TOWERS
 from bench_alignment import SPATIAL as SPATIAL_TOWERS  # the retrieval benchmark's settings
 
 CONDITIONS = ["normal", "anterior_mi", "inferior_mi", "lbbb", "rbbb", "lvh", "ischemia"]
@@ -255,11 +256,12 @@ def main():
     stage1_ecg = np.concatenate([ecg[train], baseline.transform(bandpass.transform(unpaired))])
     timer.run("stage 1 (ContrastivePretrainer)", lambda: pretrainer.fit(stage1_ecg))
     def aligner(**params):
-        return CrossModalAligner(
-            ecg_encoder=FrozenEstimator(pretrainer), mcg_encoder_params=encoder,
-            embedding_dim=args.embedding_dim, max_epochs=args.epochs, sfreq=args.sfreq,
-            **common, **params,
-        )
+        return CrossModalAligner(**{
+            **RESNET_TOWERS, "lr": 1e-3,
+            "ecg_encoder": FrozenEstimator(pretrainer), "mcg_encoder_params": encoder,
+            "embedding_dim": args.embedding_dim, "max_epochs": args.epochs,
+            "sfreq": args.sfreq, **common, **params,
+        })
 
     pipe = Pipeline([
         ("bandpass", bandpass),
@@ -283,7 +285,7 @@ def main():
         ("bandpass", bandpass),
         ("baseline", baseline),
         ("align", CrossModalAligner(
-            **SPATIAL_TOWERS, max_epochs=100, lr=3e-3, sfreq=args.sfreq,
+            **SPATIAL_TOWERS, max_epochs=100, lr=3e-3, sfreq=args.sfreq, latent="pooled",
             reconstruction_weight=weight, **common,
         )),
         ("project", LatentProjector(decoder="linear")),
@@ -298,6 +300,7 @@ def main():
         aligner_params = {
             **SPATIAL_TOWERS, "ecg_encoder_params": sources, "mcg_encoder_params": sources,
             "latent": "temporal", "max_epochs": 100, "lr": 3e-3, "sfreq": args.sfreq,
+            "reconstruction_weight": 0.0,
             **common, **params,
         }
         return Pipeline([
