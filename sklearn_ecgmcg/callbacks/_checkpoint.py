@@ -43,8 +43,9 @@ class TrainingCheckpoint(Callback):
     settings, ``batch_size``, ``max_epochs``, data and number of processes), loads
     it and trains only the remaining epochs: a fit killed mid-epoch and started again
     with the same arguments ends with the weights of an uninterrupted fit (same seed,
-    CPU). In a multi-process fit, rank 0 writes and every rank loads; ``dirname``
-    must then be on a file system all ranks see.
+    CPU). In a multi-process fit, rank 0 writes, every rank loads the checkpoint rank
+    0 found, and the ranks wait at the end of the fit until its last checkpoint is in
+    place; ``dirname`` must then be on a file system all ranks see.
 
     Parameters
     ----------
@@ -98,7 +99,7 @@ class TrainingCheckpoint(Callback):
         self.max_epochs_ = net.max_epochs
         self.fingerprint_ = _fingerprint(net, X, y)
         self.resumed_from_ = 0
-        latest = _latest_checkpoint(self.dirname_)
+        latest = _agreed(_latest_checkpoint(self.dirname_))
         if latest is not None:
             meta = _verified_meta(latest)
             _check_same_fit(latest, meta["fingerprint"], self.fingerprint_)
@@ -113,6 +114,8 @@ class TrainingCheckpoint(Callback):
 
     def on_train_end(self, net, **kwargs):
         net.max_epochs = self.max_epochs_
+        if _is_distributed():  # the last checkpoint is in place before any rank goes on
+            dist.barrier()
 
     def _load(self, net, directory):
         net.load_params(**{key: directory / name for key, name in _STATE_FILES.items()})
@@ -151,8 +154,21 @@ class TrainingCheckpoint(Callback):
 
 
 # ------------------------------------------------------------------- helpers
+def _is_distributed():
+    return dist.is_available() and dist.is_initialized()
+
+
 def _is_main_process():
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+    return not _is_distributed() or dist.get_rank() == 0
+
+
+def _agreed(latest):
+    """Rank 0's choice of checkpoint on every rank (they must resume alike)."""
+    if not _is_distributed():
+        return latest
+    holder = [latest]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
 
 
 def _fsync(path):
@@ -244,7 +260,7 @@ def _fingerprint(net, X, y):
     """What must be the same for a checkpoint to continue this fit (JSON-able)."""
     groups = [{key: value for key, value in group.items() if key != "params"}
               for group in net.optimizer_.state_dict()["param_groups"]]
-    world = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    world = dist.get_world_size() if _is_distributed() else 1
     return {
         "architecture": _short_hash(repr(net.module_) + repr(net.criterion_)),
         "initial weights": _tensor_digest({**net.module_.state_dict(),

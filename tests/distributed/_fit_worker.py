@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from sklearn_ecgmcg.callbacks import TrainingCheckpoint
 
 TINY = {"width": 4, "blocks": (1,)}
 
@@ -59,8 +60,19 @@ def main(out_dir, projector_only=False):
             reconstruction_weight=0.5, max_epochs=1, **common,
         ).fit(signals, signals[:, ::-1].copy()),
     ]
+    # Checkpointed by rank 0, then the same fit again: every rank loads the last one.
+    checkpointed = [
+        LatentProjector(decoder="mlp", hidden_dim=16, max_epochs=6, lr=1e-2, **common,
+                        callbacks=[TrainingCheckpoint(os.path.join(out_dir, "checkpoints"))]
+                        ).fit(latents, targets)
+        for _ in range(2)
+    ]
+    resumed = [next(cb.resumed_from_ for _, cb in fitted.net_.callbacks_
+                    if isinstance(cb, TrainingCheckpoint)) for fitted in checkpointed]
     np.savez(
         path,
+        checkpoint_resumed_from=np.asarray(resumed),
+        checkpoint_resumed=flat_parameters(checkpointed[1].net_.module_),
         projector=flat_parameters(projector.net_.module_),
         projector_loss=np.asarray(projector.loss_curve_),
         pretrainer=flat_parameters(pretrainer.net_.module_),

@@ -67,6 +67,13 @@ def test_the_loss_decreases_and_is_the_same_on_every_rank(fits, name):
     np.testing.assert_array_equal(curve, rank1[f"{name}_loss"])
 
 
+@pytest.mark.slow
+def test_every_rank_resumes_from_the_checkpoint_rank_0_wrote(fits):
+    for rank in fits["ranks"]:
+        np.testing.assert_array_equal(rank["checkpoint_resumed_from"], [0, 6])
+        np.testing.assert_array_equal(rank["checkpoint_resumed"], rank["projector"])
+
+
 def test_each_rank_takes_its_share_of_every_batch():
     batches = [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert list(ShardedBatchSampler(batches, 0, 2)) == [[0, 2], [4, 6]]
