@@ -4,8 +4,8 @@
    10 s at 500 Hz, 240 KB a record) ``--repeats`` times with
    :func:`sklearn_ecgmcg.datasets.write_corpus` (patient ids offset per repeat, so
    each repeat counts as new patients); the writing rate is reported.
-2. Fits ``ContrastivePretrainer(crop_length=1250)`` (random 2.5 s crops, the default
-   encoder, batch 64, one epoch) on the whole corpus in a subprocess whose address
+2. Fits ``ContrastivePretrainer(crop_length=1250)`` (random 2.5 s crops, the
+   ``"resnet1d"`` encoder, batch 64, one epoch) on the whole corpus in a subprocess whose address
    space is capped with ``RLIMIT_AS`` (``--cap-gib``, like ``ulimit -v``): a process
    that tried to hold or even map the corpus would fail. Reported: peak RSS
    (``VmHWM``), peak anonymous memory (``RssAnon`` sampled every 5 ms), time.
@@ -40,7 +40,7 @@ from pathlib import Path
 PTBXL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ptbxl"
 RESULTS = Path(__file__).parent / "results" / "corpus.md"
 CROP = 1250  # 2.5 s at 500 Hz
-FIT = {"crop_length": None, "max_epochs": 1, "batch_size": 64, "device": "cpu",
+FIT = {"encoder": "resnet1d", "crop_length": None, "max_epochs": 1, "batch_size": 64, "device": "cpu",
        "random_state": 0}
 
 

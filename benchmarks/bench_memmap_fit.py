@@ -2,8 +2,8 @@
 
 A float32 ``.npy`` of ``--mb`` MB (windows of 12 x 1250) is written, then each
 estimator fits one epoch on it, opened with ``np.load(..., mmap_mode="r")``, in a
-fresh subprocess (one torch thread): ``ContrastivePretrainer`` (default encoder,
-batch 64) and ``CrossModalAligner`` (the same array as ECG, a second memory-mapped
+fresh subprocess (one torch thread): ``ContrastivePretrainer`` (``"resnet1d"``
+encoder, batch 64) and ``CrossModalAligner`` (the same array as ECG, a second memory-mapped
 float32 array of 4 x 1250 as MCG). Reported: the growth of anonymous memory
 (``RssAnon``, sampled every 5 ms) over what the process held after mapping the
 input: a copy of the input would show as at least its size. ``--package`` runs the
@@ -52,7 +52,8 @@ def _worker(estimator, directory):
     y = np.load(Path(directory) / "mcg.npy", mmap_mode="r")
     common = {"max_epochs": 1, "batch_size": 64, "device": "cpu", "random_state": 0}
     fit = {
-        "ContrastivePretrainer": lambda X, y: ContrastivePretrainer(**common).fit(X),
+        "ContrastivePretrainer": lambda X, y: ContrastivePretrainer(
+            encoder="resnet1d", **common).fit(X),
         "CrossModalAligner": lambda X, y: CrossModalAligner(
             ecg_encoder="resnet1d", mcg_encoder="resnet1d", **common).fit(X, y),
     }[estimator]
