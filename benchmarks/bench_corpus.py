@@ -40,8 +40,8 @@ from pathlib import Path
 PTBXL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ptbxl"
 RESULTS = Path(__file__).parent / "results" / "corpus.md"
 CROP = 1250  # 2.5 s at 500 Hz
-FIT = {"encoder": "resnet1d", "crop_length": None, "max_epochs": 1, "batch_size": 64, "device": "cpu",
-       "random_state": 0}
+FIT = {"encoder": "resnet1d", "crop_length": None, "max_epochs": 1, "batch_size": 64,
+       "device": "cpu", "random_state": 0}
 
 
 class _Repeats:
