@@ -111,7 +111,7 @@ def width(y, bounds):
 def fitted_methods(args, data, train, cal):
     """{method: (latent function, calibrated projector for adaptive, for constant)}."""
     pipe = make_pipeline(args).fit(data.ecg[train], data.mcg[train])
-    filters = Pipeline(pipe.steps[:2])  # filtered beats, the ridge baseline's input
+    filters = pipe[:list(pipe.named_steps).index("align")]  # the ridge baseline's input
     flat = lambda ecg: filters.transform(ecg).reshape(len(ecg), -1)  # noqa: E731
     ridge = LatentProjector().fit(flat(data.ecg[train]), data.mcg[train])
     methods = {}
