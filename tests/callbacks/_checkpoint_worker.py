@@ -27,8 +27,8 @@ def make_data():
 
 def make_pretrainer(callbacks):
     return ContrastivePretrainer(
-        encoder_params={"width": 4, "blocks": (1,)}, embedding_dim=4, max_epochs=MAX_EPOCHS,
-        batch_size=16, device="cpu", random_state=0, callbacks=callbacks,
+        encoder="resnet1d", encoder_params={"width": 4, "blocks": (1,)}, embedding_dim=4,
+        max_epochs=MAX_EPOCHS, batch_size=16, device="cpu", random_state=0, callbacks=callbacks,
     )
 
 

@@ -40,7 +40,7 @@ def main(out_dir, projector_only=False):
                  projector_loss=np.asarray(projector.loss_curve_))
         return
     pretrainer = ContrastivePretrainer(
-        encoder_params=TINY, embedding_dim=4, max_epochs=3, **common
+        encoder="resnet1d", encoder_params=TINY, embedding_dim=4, max_epochs=3, **common
     ).fit(signals)
     aligner = CrossModalAligner(
         "resnet1d", "resnet1d", ecg_encoder_params=TINY, mcg_encoder_params=TINY,
@@ -49,10 +49,11 @@ def main(out_dir, projector_only=False):
     ).fit(signals, signals[:, ::-1].copy())
     # Objectives with their own sampler, masks, local windows and a decoder head.
     variants = [
-        ContrastivePretrainer("masked", encoder_params=TINY, embedding_dim=4, max_epochs=1,
-                              **common).fit(signals),
-        ContrastivePretrainer("patient", encoder_params=TINY, embedding_dim=4, max_epochs=1,
-                              **common).fit(signals, groups=np.arange(32) // 4),
+        ContrastivePretrainer("masked", encoder="resnet1d", encoder_params=TINY,
+                              embedding_dim=4, max_epochs=1, **common).fit(signals),
+        ContrastivePretrainer("patient", encoder="resnet1d", encoder_params=TINY,
+                              embedding_dim=4, max_epochs=1, **common
+                              ).fit(signals, groups=np.arange(32) // 4),
         CrossModalAligner(
             "resnet1d", "resnet1d", ecg_encoder_params=TINY, mcg_encoder_params=TINY,
             projection_head="mlp", latent="pooled",
