@@ -243,8 +243,9 @@ def speed_records(path, n):
 
 def run_speed(args):
     X = speed_records(args.path, args.speed_samples)
+    epochs = args.speed_epochs or DEFAULTS["max_epochs"]
     batch_size = DEFAULTS["batch_size"]
-    used = (len(X) // batch_size) * batch_size * args.speed_epochs  # drop_last in both
+    used = (len(X) // batch_size) * batch_size * epochs  # drop_last in both
 
     def time_estimator(seed, epochs):
         pretrainer = ContrastivePretrainer(max_epochs=epochs, device="cpu", random_state=seed)
@@ -271,11 +272,11 @@ def run_speed(args):
     for repeat in range(args.repeats):
         # alternate which loop runs first so drifting machine load hits both alike
         if repeat % 2:
-            plain_rates.append(used / time_plain(repeat, args.speed_epochs))
-            seconds, pretrainer = time_estimator(repeat, args.speed_epochs)
+            plain_rates.append(used / time_plain(repeat, epochs))
+            seconds, pretrainer = time_estimator(repeat, epochs)
         else:
-            seconds, pretrainer = time_estimator(repeat, args.speed_epochs)
-            plain_rates.append(used / time_plain(repeat, args.speed_epochs))
+            seconds, pretrainer = time_estimator(repeat, epochs)
+            plain_rates.append(used / time_plain(repeat, epochs))
         estimator_rates.append(used / seconds)
         print(f"repeat {repeat}: estimator {estimator_rates[-1]:.1f}, "
               f"plain {plain_rates[-1]:.1f} records/s", flush=True)
@@ -293,13 +294,18 @@ def run_speed(args):
         "",
         *demo_fit_time(),
     ]
-    where = "each view's augmentation" if augment_crops else "the data set (one crop per record)"
+    if augment_crops:
+        where = "Each view's augmentation cuts its own crop of the whole record"
+    elif reference.crop_length is not None:
+        where = "The data set cuts one crop per record"
+    else:
+        where = "No crops (crop_length=None): whole records"
     notes = [
         f"{len(X)} filtered PTB-XL records (folds 1-8) of 12 x 5000 at 500 Hz, estimator "
-        f"defaults ({format_defaults()}), {args.speed_epochs} epochs per fit, "
+        f"defaults ({format_defaults()}), {epochs} epochs per fit, "
         f"{args.repeats} alternating repeats after one untimed warm-up of each, device cpu, "
-        f"torch threads {torch.get_num_threads()}. Crops are cut by {where}; the plain "
-        "loop cuts them the same way. No GPU was available in this session.",
+        f"torch threads {torch.get_num_threads()}. {where}; the plain loop does the same. "
+        "No GPU was available in this session.",
     ]
     return "## fit throughput of the defaults: estimator vs plain PyTorch loop", lines, notes
 
@@ -382,7 +388,10 @@ def main(argv):
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--speed-samples", type=int, default=256, help="records timed")
-    parser.add_argument("--speed-epochs", type=int, default=3)
+    parser.add_argument(
+        "--speed-epochs", type=int, default=None,
+        help="epochs per timed fit (default: the estimator's max_epochs, the fit a user runs)",
+    )
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument(
         "--threads",
