@@ -54,8 +54,12 @@ def postgres_url():
 
 @pytest.mark.slow
 def test_workers_share_one_study_on_postgresql_and_prune(postgres_url):
-    wait(start_workers(postgres_url, "shared", n_finished=4))
     study = open_study("shared", postgres_url, pruner=make_pruner())
+    # Learning rates that move the loss, so the median the pruner compares with is known
+    # to be low (sampled ones can all be tiny, and then nothing is worse than the median).
+    for lr in (3e-3, 5e-3, 1e-2, 2e-2):
+        study.enqueue_trial({"lr": lr})
+    wait(start_workers(postgres_url, "shared", n_finished=4))
     assert len(finished(study)) >= 4
     assert len({trial.user_attrs["pid"] for trial in study.trials}) == 2  # both workers
     # A learning rate too small to move the loss, once trained trials exist: pruned.
