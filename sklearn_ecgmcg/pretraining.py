@@ -112,22 +112,24 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         :class:`sklearn_ecgmcg.nn.MCGAugment`. Unused by ``"masked"``.
     mask_ratio : float, default=0.5
         Fraction of the input patches hidden by the ``"masked"`` objective.
-    crop_length : int or None, default=None
-        Records of any length: during :meth:`fit`, every sample of every epoch is a
-        window of ``crop_length`` samples at a random position of its record (drawn
-        on the fly, seeded by ``random_state``), and the encoder is built for that
-        length. :meth:`transform` then accepts records of any length
+    crop_length : int or None, default=1250
+        Records of any length: during :meth:`fit`, each of the two views of a record
+        is its own window of ``crop_length`` samples at a random position (two
+        stretches of one recording are positives; for ``"masked"``, one window per
+        sample and epoch), and the encoder is built for that length. The default,
+        1250, is 2.5 s at 500 Hz (use 250 for 100 Hz records); inputs no longer than
+        ``crop_length`` (beats) are used whole. :meth:`transform` then accepts records of any length
         ``>= crop_length`` and embeds each as the mean of the encoder's embeddings
         of ``ceil(n_times / crop_length)`` evenly spaced crops covering the record
-        (no overlap when ``crop_length`` divides ``n_times``). None (default)
-        trains and embeds whole inputs of the length seen at ``fit``.
+        (no overlap when ``crop_length`` divides ``n_times``). None trains and
+        embeds whole inputs of the length seen at ``fit``.
     num_workers : int, default=0
         DataLoader worker processes that read and crop samples when the input is
         read on demand (a memory map, an :class:`~sklearn_ecgmcg.datasets.ECGCorpus`)
         or ``crop_length`` is set; 0 reads in the training process. Memory is pinned
         on CUDA. Each worker draws its own crops, so results depend on this number.
-    max_epochs : int, default=20
-        Passes over the training data; 0 initialises the encoder without training
+    max_epochs : int, default=80
+        Passes over the training data (with crops, one pair of views per record); 0 initialises the encoder without training
         (the random-init baseline).
     batch_size : int, default=32
         Mini-batch size for training and :meth:`transform`. With fewer samples, one
@@ -172,6 +174,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         Epochs run (fewer than ``max_epochs`` after early stopping).
     loss_curve_ : list of float
         Training loss per epoch.
+    crop_length_ : int or None
+        The crop length used: ``crop_length``, or None when the inputs seen at
+        ``fit`` were no longer than it (used whole).
 
     See Also
     --------
@@ -200,7 +205,7 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         "crop_length": [Interval(Integral, 1, None, closed="left"), None],
         "num_workers": [Interval(Integral, 0, None, closed="left")],
     }
-    _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_")
+    _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_", "crop_length_")
     _routed_params = ("encoder",)
 
     def __init__(
@@ -214,9 +219,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         modality="ecg",
         augment_strength=1.0,
         mask_ratio=0.5,
-        crop_length=None,
+        crop_length=1250,
         num_workers=0,
-        max_epochs=20,
+        max_epochs=80,
         batch_size=32,
         lr=1e-3,
         weight_decay=1e-4,
@@ -276,7 +281,10 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         X = self._validate_signals(X, reset=True)
         if groups is None and self.objective == "patient":
             groups = getattr(X, "groups", None)  # an ECGCorpus carries its patient ids
-        if self.crop_length is not None:
+        self.crop_length_ = self.crop_length
+        if self.crop_length is not None and self.n_times_in_ <= self.crop_length:
+            self.crop_length_ = None  # short inputs (beats) are used whole
+        if self.crop_length_ is not None:
             self._set_crop_input_shape()
         check_amplitude(X, modality=self.modality, name="X")
         self.encoder_config_ = {
@@ -304,9 +312,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         -------
         embedding : ndarray of float32, shape (n_samples, embedding_dim)
         """
-        if self.crop_length is None:
-            return self._embed(X)
         check_is_fitted(self, "net_")
+        if self.crop_length_ is None:
+            return self._embed(X)
         X = check_signals(X, name="X", ensure_3d=True, dtype=np.float32, lazy=True)
         _, n_channels, n_times = X.shape
         if n_channels != self.n_channels_in_ or n_times < self.crop_length:
@@ -332,7 +340,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         self.n_features_in_ = self.n_channels_in_ * self.crop_length
 
     def _training_crop_length(self):
-        return self.crop_length
+        # two-view objectives crop each view in the augmentation (two stretches of one record)
+        return self.crop_length_ if self.objective == "masked" else None
 
     @property
     def encoder_(self):
@@ -381,8 +390,11 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
             patch_size = max(1, self.n_times_in_ // 16)
             return MaskedModelingModule(encoder, decoder, self.mask_ratio, patch_size)
         head = ProjectionHead(self.embedding_dim, self.embedding_dim)
-        augment = MCGAugment if self.modality == "mcg" else ECGAugment
-        return TwoViewModule(encoder, head, augment(self.augment_strength))
+        if self.modality == "mcg":
+            return TwoViewModule(encoder, head, MCGAugment(self.augment_strength))
+        return TwoViewModule(
+            encoder, head, ECGAugment(self.augment_strength, crop_length=self.crop_length_)
+        )
 
     def _build_criterion(self):
         if self.objective == "masked":

@@ -69,8 +69,20 @@ def test_long_record_embeds_as_the_mean_of_its_crops():
     np.testing.assert_allclose(pretrainer.transform(long[..., :60]), crops[0], atol=1e-6)
     with pytest.raises(ValueError, match="at least 60 samples"):
         pretrainer.transform(long[..., :59])
-    with pytest.raises(ValueError, match="crop_length=300 is longer than the records"):
-        ContrastivePretrainer(crop_length=300, **SMALL).fit(X)
+    short = ContrastivePretrainer(crop_length=300, **SMALL).fit(X)  # shorter records: whole
+    assert short.crop_length_ is None and short.n_times_in_ == 200
+    assert short.transform(X).shape == (40, 8)
+
+
+def test_each_view_of_a_record_is_its_own_crop():
+    X = _signals(n_times=200)
+    pretrainer = ContrastivePretrainer(crop_length=60, **SMALL).fit(X)
+    augment = pretrainer.net_.module_.augment
+    assert augment.crop_length == 60  # each call cuts its own window of the whole record
+    torch.manual_seed(0)
+    view_a, view_b = augment(torch.from_numpy(X)), augment(torch.from_numpy(X))
+    assert view_a.shape == view_b.shape == (40, 2, 60)
+    assert not torch.allclose(view_a, view_b)
 
 
 def test_crops_work_with_every_objective():
