@@ -1,6 +1,9 @@
 """Target validation and time-step reshaping for :class:`~sklearn_ecgmcg.LatentProjector`."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.model_selection import GroupKFold, KFold
 
 from .utils import check_signals
 
@@ -31,3 +34,36 @@ def check_target(y):
     if array.ndim == 1:
         return check_signals(array[:, np.newaxis], name="y", dtype=np.float64)[:, 0]
     return check_signals(array, name="y", dtype=np.float64)
+
+
+def penalty_splits(cv, n_samples, n_times, groups):
+    """Train/validation row indices that keep each sample's time steps (rows
+    ``i * n_times`` to ``(i + 1) * n_times - 1``) in one fold, or None for RidgeCV's
+    leave-one-out over rows.
+
+    An int ``cv`` is ``GroupKFold`` over ``groups`` when given, else ``KFold`` over
+    contiguous blocks of samples (subject-disjoint when samples are sorted by subject);
+    it is lowered to the number of groups or samples when there are fewer.
+    """
+    if cv is None:
+        return None
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(
+                f"groups must hold one subject id per sample: expected shape ({n_samples},), "
+                f"got {groups.shape}."
+            )
+        n_groups = len(np.unique(groups))
+        if n_groups < 2:
+            raise ValueError(
+                "groups holds a single subject, so the penalty cannot be chosen on "
+                "held-out subjects; pass several subjects, groups=None, or cv=None."
+            )
+    if isinstance(cv, Integral):
+        cv = GroupKFold(min(cv, n_groups)) if groups is not None else KFold(min(cv, n_samples))
+    steps = np.arange(n_times)
+    return [
+        ((train[:, None] * n_times + steps).ravel(), (valid[:, None] * n_times + steps).ravel())
+        for train, valid in cv.split(np.empty((n_samples, 1)), groups=groups)
+    ]

@@ -8,6 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_ecgmcg.alignment import CrossModalAligner
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
@@ -194,6 +195,74 @@ def test_impossible_parameters_are_rejected():
         LatentProjector(decoder="conv").fit(Z, mcg)
     with pytest.raises(ValueError, match="hidden_dim"):
         LatentProjector(decoder="mlp", hidden_dim=0).fit(Z, mcg)
+
+
+def subject_signals(n_subjects=32, per_subject=10, seed=0):
+    """Latents with a shared signal feature and 20 subject-fingerprint features, and
+    signals that are the signal's map plus an offset of each subject: the fingerprint
+    "predicts" the offset of a known subject and nothing for a new one."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(n_subjects), per_subject)
+    signal = rng.standard_normal((len(groups), 1))
+    fingerprint = rng.standard_normal((n_subjects, 20))[groups]
+    fingerprint += 0.1 * rng.standard_normal(fingerprint.shape)
+    offset = rng.standard_normal((n_subjects, 4, 30))[groups]
+    y = np.einsum("nd,dct->nct", signal, 3.0 * rng.standard_normal((1, 4, 30))) + 2.0 * offset
+    return np.hstack([signal, fingerprint]), y, groups
+
+
+def test_the_penalty_is_chosen_on_held_out_subjects():
+    Z, mcg, groups = subject_signals()
+    train, test = groups < 16, groups >= 16
+    held_out = {}
+    for name, projector, fit_groups in [
+        ("loo", LatentProjector(cv=None), None),
+        ("subjects", LatentProjector(), groups[train]),
+        ("blocks", LatentProjector(), None),  # samples sorted by subject
+    ]:
+        projector.fit(Z[train], mcg[train], groups=fit_groups)
+        held_out[name] = (projector.ridge_.alpha_,
+                          virtual_mcg_r2(mcg[test], projector.predict(Z[test])))
+    assert held_out["loo"][0] < held_out["subjects"][0] == held_out["blocks"][0]
+    assert held_out["subjects"][1] > held_out["loo"][1] + 0.3
+    order = np.random.default_rng(0).permutation(int(train.sum()))
+    shuffled = LatentProjector().fit(Z[train][order], mcg[train][order],
+                                     groups=groups[train][order])
+    assert shuffled.ridge_.alpha_ == held_out["subjects"][0]  # groups: order is irrelevant
+
+
+def test_time_resolved_penalty_folds_keep_each_samples_time_steps_together():
+    # Each sample: a time-varying signal feature and a fingerprint constant over its
+    # 30 steps, with a signal offset of its own. A held-out time step whose siblings
+    # are in training has its offset "predicted" by the fingerprint (leave-one-out
+    # over rows); a held-out sample has not.
+    rng = np.random.default_rng(0)
+    fingerprint, _, _ = subject_signals(n_subjects=40, per_subject=1)
+    signal = rng.standard_normal((40, 1, 30))
+    latents = np.concatenate([signal, np.repeat(fingerprint[:, 1:, None], 30, axis=2)], axis=1)
+    mcg = 3.0 * signal * rng.standard_normal((1, 4, 1)) + 2.0 * rng.standard_normal((40, 4, 1))
+    by_rows = LatentProjector(cv=None).fit(latents, mcg)
+    by_samples = LatentProjector().fit(latents, mcg)
+    assert by_samples.predict(latents).shape == mcg.shape
+    assert by_samples.ridge_.alpha_ > by_rows.ridge_.alpha_
+
+
+def test_one_penalty_and_bad_groups():
+    Z, mcg, groups = subject_signals(n_subjects=4)
+    assert LatentProjector(alphas=(10.0,)).fit(Z, mcg).ridge_.alpha_ == 10.0
+    with pytest.raises(ValueError, match="one subject id per sample"):
+        LatentProjector().fit(Z, mcg, groups=groups[:-1])
+    with pytest.raises(ValueError, match="single subject"):
+        LatentProjector().fit(Z, mcg, groups=np.zeros(len(Z)))
+    with pytest.raises(ValueError, match="cv"):
+        LatentProjector(cv="subjects").fit(Z, mcg)
+
+
+def test_groups_reach_the_projector_in_a_pipeline():
+    Z, mcg, groups = subject_signals()
+    pipe = make_pipeline(FunctionTransformer(), LatentProjector())
+    pipe.fit(Z, mcg, latentprojector__groups=groups)
+    assert pipe[-1].ridge_.alpha_ == LatentProjector().fit(Z, mcg, groups=groups).ridge_.alpha_
 
 
 # ----------------------------------------------------------------- LatentEncoder
