@@ -54,7 +54,8 @@ def add_corpus_commands(commands):
     pretrain.add_argument("--out", required=True, help="output folder")
     pretrain.add_argument("--objective", default="simclr", choices=("simclr", "patient", "masked"))
     pretrain.add_argument("--crop-length", type=int, default=None,
-                          help="random crops of this many samples (default: whole records)")
+                          help="random crops of this many samples (default: the "
+                               "ContrastivePretrainer default, 1250)")
     for flag, kind in (("--epochs", int), ("--batch-size", int), ("--lr", float),
                        ("--embedding-dim", int), ("--num-workers", int)):
         pretrain.add_argument(flag, type=kind, default=None,
@@ -136,7 +137,7 @@ def _pretrainer(args, corpus, stream):
 
     options = {"max_epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                "embedding_dim": args.embedding_dim, "num_workers": args.num_workers,
-               "encoder": args.encoder}
+               "encoder": args.encoder, "crop_length": args.crop_length}
     callbacks = []
     if args.checkpoint_dir is not None:
         callbacks.append(_checkpoint_callback(args.checkpoint_dir))
@@ -145,7 +146,7 @@ def _pretrainer(args, corpus, stream):
     if not args.quiet and not bars:
         callbacks.append(_PlainEpochLog(stream))
     return ContrastivePretrainer(
-        args.objective, modality=corpus.modality, crop_length=args.crop_length,
+        args.objective, modality=corpus.modality,
         device=args.device, random_state=args.seed, verbose=int(bars),
         callbacks=callbacks or None,
         **{key: value for key, value in options.items() if value is not None},

@@ -21,11 +21,10 @@ from skorch.callbacks import Callback
 from ..alignment import CrossModalAligner
 from ..datasets import load_ptbxl, load_sample_ecg, make_paired_beats
 from ..metrics import retrieval_ranks
-from ..preprocessing import BandpassFilter, segment_beats
+from ..preprocessing import BandpassFilter
 from ..pretraining import ContrastivePretrainer
 from ..projection import LatentProjector
 
-TMIN, TMAX = -0.25, 0.45  # beat window around the R peak, the simulator's default
 CONDITIONS = ["normal", "ischemia", "anterior_mi", "lbbb"]
 # Data size: what keeps the demo within about a minute on two CPU cores.
 N_SUBJECTS, BEATS_PER_SUBJECT = 60, 10
@@ -56,15 +55,6 @@ def _fit_with_curve(estimator, score, name, *fit_args, **fit_params):
     return estimator
 
 
-def _record_mean(values, groups, n_records):
-    """Average per-beat rows into per-record rows (records without beats stay NaN)."""
-    sums = np.zeros((n_records, values.shape[1]))
-    np.add.at(sums, groups, values)
-    counts = np.bincount(groups, minlength=n_records)[:, None]
-    with np.errstate(invalid="ignore"):
-        return sums / counts
-
-
 def _probe_scores(train_features, train_target, test_features):
     """Per-label scores of a standardised logistic probe (labels with one class score 0)."""
     scores = np.zeros((len(test_features), train_target.shape[1]))
@@ -85,30 +75,25 @@ def _stage1_data(ptbxl):
     data = load_ptbxl(ptbxl, sampling_rate=500) if ptbxl is not None else load_sample_ecg()
     source = "PTB-XL at " + str(ptbxl) if ptbxl is not None else "PTB-XL sample (shipped)"
     ecg = BandpassFilter(l_freq=0.5, h_freq=40.0, sfreq=data.sfreq).fit_transform(data.ecg)
-    beats = segment_beats(ecg, sfreq=data.sfreq, tmin=TMIN, tmax=TMAX, on_empty="warn")
-    has_beats = np.bincount(beats.groups, minlength=len(data.ecg)) > 0
-    test_records = data.strat_fold == 9
-    return {"data": data, "source": source, "X": beats.X.astype(np.float32),
-            "record": beats.groups, "fit_rows": ~test_records & has_beats,
-            "test_rows": test_records & has_beats}
+    test = data.strat_fold == 9
+    return {"data": data, "source": source, "X": ecg.astype(np.float32),
+            "train": ~test, "test": test}
 
 
 def stage1(ptbxl, settings, log):
-    """Pretrain on real ECG beats (folds 1-8); probe the 5 superclasses on fold 9 records."""
+    """Pretrain on whole real records (folds 1-8; the default 2.5 s crops); probe the 5
+    superclasses on fold 9 records."""
     d = _stage1_data(ptbxl)
-    X, record, data = d["X"], d["record"], d["data"]
-    train = d["fit_rows"][record]
-    n = len(data.ecg)
-    log(f"stage 1: {n} real records from {d['source']}, {len(X)} beats; train folds 1-8 "
-        f"({train.sum()} beats), test fold 9 ({d['test_rows'].sum()} records)")
+    X, train, test, data = d["X"], d["train"], d["test"], d["data"]
+    log(f"stage 1: {len(X)} real records from {d['source']}; train folds 1-8 "
+        f"({train.sum()} records), test fold 9 ({test.sum()} records)")
 
     def probe(estimator):
-        per_record = _record_mean(estimator.transform(X), record, n)
-        return _probe_scores(per_record[d["fit_rows"]], data.target[d["fit_rows"]],
-                             per_record[d["test_rows"]])
+        embedding = estimator.transform(X)  # mean of the crops' embeddings per record
+        return _probe_scores(embedding[train], data.target[train], embedding[test])
 
     def validation_auroc(estimator):
-        return _macro_auroc(data.target[d["test_rows"]], probe(estimator))
+        return _macro_auroc(data.target[test], probe(estimator))
 
     pretrainer = _fit_with_curve(ContrastivePretrainer(**settings), validation_auroc,
                                  "fold-9 probe AUROC", X[train])
@@ -116,8 +101,8 @@ def stage1(ptbxl, settings, log):
         f"{pretrainer.loss_curve_[0]:.3f} -> {pretrainer.loss_curve_[-1]:.3f}")
     random_init = ContrastivePretrainer(**{**settings, "max_epochs": 0}).fit(X[train])
     return pretrainer, {
-        "source": d["source"], "target": data.target[d["test_rows"]],
-        "records": np.flatnonzero(d["test_rows"]), "class_names": list(data.target_names),
+        "source": d["source"], "target": data.target[test],
+        "records": np.flatnonzero(test), "class_names": list(data.target_names),
         "scores": {"pretrained encoder": probe(pretrainer),
                    "random-init encoder (same architecture)": probe(random_init)},
     }
@@ -155,7 +140,8 @@ def _fit_pipeline(sim, rows, settings):
 
     curve = ValidationCurve(pipe["align"], validation_top1, "held-out top-1 retrieval")
     pipe["align"].set_params(callbacks=[curve])
-    pipe.fit(sim.ecg[train], sim.mcg[train])
+    # The projector picks its penalty on held-out training subjects.
+    pipe.fit(sim.ecg[train], sim.mcg[train], project__groups=sim.groups[train])
     pipe["align"].set_params(callbacks=None)  # the curve is in the history
     return pipe
 
