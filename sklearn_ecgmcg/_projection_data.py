@@ -3,7 +3,7 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold
+from sklearn.model_selection import GroupKFold, KFold, check_cv
 
 from .utils import check_signals
 
@@ -62,6 +62,7 @@ def penalty_splits(cv, n_samples, n_times, groups):
             )
     if isinstance(cv, Integral):
         cv = GroupKFold(min(cv, n_groups)) if groups is not None else KFold(min(cv, n_samples))
+    cv = check_cv(cv)  # an iterable of (train, validation) sample indices is wrapped
     steps = np.arange(n_times)
     return [
         ((train[:, None] * n_times + steps).ravel(), (valid[:, None] * n_times + steps).ravel())

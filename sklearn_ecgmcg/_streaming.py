@@ -24,7 +24,7 @@ class SignalDataset(Dataset):
     X : ndarray, ECGCorpus or dict of them, each of shape (n_samples, n_channels, n_times)
         Signals; a dict is returned as a dict per sample (its arrays share rows).
     y : ndarray of shape (n_samples,) or None
-        Per-sample targets (``None``: skorch's placeholder 0).
+        Per-sample targets; None gives every sample the target 0, as skorch's own Dataset does.
     crop_length : int or None
         If set, each access returns a window of ``crop_length`` samples starting at
         a uniformly drawn position (torch's global generator: seeded by the fit,

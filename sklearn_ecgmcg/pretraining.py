@@ -118,8 +118,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         stretches of one recording are positives; for ``"masked"``, one window per
         sample and epoch), and the encoder is built for that length. The default,
         1250, is 2.5 s at 500 Hz (use 250 for 100 Hz records); inputs no longer than
-        ``crop_length`` (beats) are used whole. :meth:`transform` then accepts records of any length
-        ``>= crop_length`` and embeds each as the mean of the encoder's embeddings
+        ``crop_length`` (beats) are used whole. :meth:`transform` then accepts
+        records of any length ``>= crop_length`` and embeds each as the mean of the encoder's embeddings
         of ``ceil(n_times / crop_length)`` evenly spaced crops covering the record
         (no overlap when ``crop_length`` divides ``n_times``). None trains and
         embeds whole inputs of the length seen at ``fit``.
@@ -129,8 +129,8 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         or ``crop_length`` is set; 0 reads in the training process. Memory is pinned
         on CUDA. Each worker draws its own crops, so results depend on this number.
     max_epochs : int, default=80
-        Passes over the training data (with crops, one pair of views per record); 0 initialises the encoder without training
-        (the random-init baseline).
+        Passes over the training data (with crops, one pair of views per record);
+        0 initialises the encoder without training (the random-init baseline).
     batch_size : int, default=32
         Mini-batch size for training and :meth:`transform`. With fewer samples, one
         batch of all samples is used; otherwise the last incomplete training batch
@@ -205,7 +205,9 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         "crop_length": [Interval(Integral, 1, None, closed="left"), None],
         "num_workers": [Interval(Integral, 0, None, closed="left")],
     }
-    _fitted_attributes = (*BaseTorchEstimator._fitted_attributes, "encoder_config_", "crop_length_")
+    _fitted_attributes = (
+        *BaseTorchEstimator._fitted_attributes, "encoder_config_", "crop_length_"
+    )
     _routed_params = ("encoder",)
 
     def __init__(

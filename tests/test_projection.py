@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -245,6 +246,14 @@ def test_time_resolved_penalty_folds_keep_each_samples_time_steps_together():
     by_samples = LatentProjector().fit(latents, mcg)
     assert by_samples.predict(latents).shape == mcg.shape
     assert by_samples.ridge_.alpha_ > by_rows.ridge_.alpha_
+
+
+def test_cv_takes_a_splitter_or_sample_splits_like_sklearn():
+    Z, mcg, groups = subject_signals(n_subjects=8)
+    splits = list(GroupKFold(4).split(Z, groups=groups))
+    expected = LatentProjector(cv=4).fit(Z, mcg, groups=groups).ridge_.alpha_
+    assert LatentProjector(cv=splits).fit(Z, mcg).ridge_.alpha_ == expected
+    assert LatentProjector(cv=GroupKFold(4)).fit(Z, mcg, groups=groups).ridge_.alpha_ == expected
 
 
 def test_one_penalty_and_bad_groups():
