@@ -26,6 +26,8 @@ from ._inputs import (
 
 __all__ = ["CrossModalAligner"]
 
+DUAL_PHASES = ("QRS", "ST-T")
+
 
 class CrossModalAligner(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, SharedLatentMixin, BaseTorchEstimator
@@ -92,9 +94,14 @@ class CrossModalAligner(
           shared by all time samples (``benchmarks/results/method_value.md``).
 
         Training and :meth:`score` use the pooled latent either way.
+    pair_loss : {"infonce", "sigmoid"}, default="infonce"
+        The loss on paired latents: symmetric InfoNCE (CLIP), or the pairwise
+        sigmoid loss of SigLIP (:func:`sklearn_ecgmcg.nn.sigmoid_pair_loss`), each
+        pair its own binary task, with a learned logit bias. Compared in
+        ``benchmarks/results/alignment_options.md``.
     temperature : float, default=0.1
-        Softmax temperature of the InfoNCE loss; with ``learn_temperature=True``,
-        its initial value.
+        Softmax temperature of the InfoNCE loss (the logit scale of the sigmoid
+        one); with ``learn_temperature=True``, its initial value.
     learn_temperature : bool, default=False
         Learn the temperature with the towers (as CLIP does), parameterised as
         ``log T = log T_min + (log T_max - log T_min) * sigmoid(w)`` so it stays
@@ -125,6 +132,13 @@ class CrossModalAligner(
         window) of the batch across modalities (:func:`sklearn_ecgmcg.nn.local_clip_loss`).
         Needs encoders with a temporal feature map (``"resnet1d"``, ``"transformer"``;
         not ``"mlp"``).
+    dual_weight : float, default=0.0
+        Weight of dual targets (as the two cardiac phases of CMR in dual-phase
+        ECG-CMR alignment): the MCG tower also embeds the MCG's QRS alone and its
+        ST-T alone (the ``"QRS"`` and ``"ST-T"`` entries of ``local_windows``, the
+        scaled MCG zeroed elsewhere), and the beat's ECG latent is paired with each
+        by the pair loss; their mean is added with this weight. Compared in
+        ``benchmarks/results/alignment_options.md``.
     reconstruction_weight : float, default=1.0
         Weight of an auxiliary reconstruction loss trained jointly with the
         contrastive one. With ``latent="temporal"`` (the default) a
@@ -241,6 +255,7 @@ class CrossModalAligner(
         **CONTRASTIVE_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
         "projection_head": [StrOptions({"mlp", "linear"})],
+        "pair_loss": [StrOptions({"infonce", "sigmoid"})],
         "latent": [StrOptions({"pooled", "temporal"})],
         "learn_temperature": ["boolean"],
         "temperature_bounds": [tuple],
@@ -248,6 +263,7 @@ class CrossModalAligner(
         "standardize": ["boolean"],
         "same_subject_negatives": ["boolean"],
         "local_weight": [Interval(Real, 0, None, closed="left")],
+        "dual_weight": [Interval(Real, 0, None, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "local_windows": [dict, None],
         "sfreq": [Interval(Real, 0, None, closed="neither")],
@@ -271,6 +287,7 @@ class CrossModalAligner(
         embedding_dim=64,
         projection_head="linear",
         latent="temporal",
+        pair_loss="infonce",
         temperature=0.1,
         learn_temperature=False,
         temperature_bounds=(0.01, 1.0),
@@ -278,6 +295,7 @@ class CrossModalAligner(
         standardize=True,
         same_subject_negatives=True,
         local_weight=0.0,
+        dual_weight=0.0,
         reconstruction_weight=1.0,
         local_windows=None,
         sfreq=500.0,
@@ -301,6 +319,7 @@ class CrossModalAligner(
         self.embedding_dim = embedding_dim
         self.projection_head = projection_head
         self.latent = latent
+        self.pair_loss = pair_loss
         self.temperature = temperature
         self.learn_temperature = learn_temperature
         self.temperature_bounds = temperature_bounds
@@ -308,6 +327,7 @@ class CrossModalAligner(
         self.standardize = standardize
         self.same_subject_negatives = same_subject_negatives
         self.local_weight = local_weight
+        self.dual_weight = dual_weight
         self.reconstruction_weight = reconstruction_weight
         self.local_windows = local_windows
         self.sfreq = sfreq
@@ -366,6 +386,8 @@ class CrossModalAligner(
             check_temperature_bounds(self.temperature, self.temperature_bounds)
         if self.local_weight > 0:
             self._window_bounds()
+        if self.dual_weight > 0:
+            self._phase_bounds()
 
         self.ecg_pretrainer_ = fitted_pretrainer(self.ecg_encoder, X, groups)
         pretrained = self.ecg_pretrainer_ is not None
@@ -397,6 +419,18 @@ class CrossModalAligner(
     def _window_bounds(self):
         windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
         return window_fractions(windows, self.tmin, self.sfreq, self.n_times_in_)
+
+    def _phase_bounds(self):
+        """The QRS and ST-T windows of ``local_windows`` as fractions of the MCG beat."""
+        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
+        missing = [name for name in DUAL_PHASES if name not in windows]
+        if missing:
+            raise ValueError(
+                f"dual_weight > 0 pairs the ECG with the MCG's {' and '.join(DUAL_PHASES)}: "
+                f"local_windows needs the entries {missing} (seconds from the R peak)."
+            )
+        phases = {name: windows[name] for name in DUAL_PHASES}
+        return window_fractions(phases, self.tmin, self.sfreq, self.n_mcg_times_)
 
     def _encoder_config(self, name, n_channels, n_times):
         """Arguments of :func:`~sklearn_ecgmcg.nn.make_encoder` for a fresh tower."""
@@ -430,15 +464,18 @@ class CrossModalAligner(
             decoder = reconstruction_decoder(
                 ecg_tower, (self.n_channels_in_, self.n_times_in_), self.embedding_dim,
                 (self.n_mcg_channels_, self.n_mcg_times_), temporal)
+        phase_bounds = self._phase_bounds() if self.dual_weight > 0 else None
         return AlignmentModule(ecg_tower, mcg_tower, window_bounds, decoder,
-                               temporal_decoder=temporal)
+                               temporal_decoder=temporal, phase_bounds=phase_bounds)
 
     def _build_criterion(self):
         return CrossModalCriterion(
             self.temperature,
+            pair_loss=self.pair_loss,
             learn_temperature=self.learn_temperature,
             bounds=self.temperature_bounds,
             local_weight=self.local_weight,
+            dual_weight=self.dual_weight,
             reconstruction_weight=self.reconstruction_weight,
         )
 
@@ -454,9 +491,11 @@ class CrossModalAligner(
         return {"ecg": X, "mcg": y}, codes
 
     def _net_params(self, targets):
-        if not self.learn_temperature:
-            return {}
-        return {"optimizer__param_groups": [("temperature_logit", {"weight_decay": 0.0})]}
+        # The loss's own scalars (learned temperature, SigLIP's logit bias) are not
+        # weights to shrink.
+        return {"optimizer__param_groups": [
+            (name, {"weight_decay": 0.0}) for name in ("temperature_logit", "logit_bias")
+        ]}
 
     def _ecg_encoder_module(self):
         """The pretrainer's fitted encoder (a copy) when there is one, else a fresh one."""

@@ -43,6 +43,7 @@ from ._losses import (
     local_clip_loss,
     masked_reconstruction_loss,
     nt_xent_loss,
+    sigmoid_pair_loss,
 )
 from ._towers import (
     AlignmentModule,
@@ -90,6 +91,7 @@ __all__ = [
     "local_clip_loss",
     "masked_reconstruction_loss",
     "nt_xent_loss",
+    "sigmoid_pair_loss",
     "AlignmentModule",
     "MaskedModelingModule",
     "ModalityTower",

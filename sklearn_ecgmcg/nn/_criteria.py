@@ -21,6 +21,7 @@ from ._losses import (
     group_contrastive_loss,
     local_clip_loss,
     masked_reconstruction_loss,
+    sigmoid_pair_loss,
 )
 
 __all__ = [
@@ -72,7 +73,8 @@ class AlignmentOutput(NamedTuple):
     ``z_ecg``, ``z_mcg`` ``(n, d)``: points of the shared space; ``local_ecg``,
     ``local_mcg`` ``(n, n_windows, d)`` or None: sub-beat window embeddings;
     ``reconstruction``, ``reconstruction_target`` or None: the decoded MCG and the
-    scaled MCG it is compared with.
+    scaled MCG it is compared with; ``phase_mcg`` ``(n, n_phases, d)`` or None: the
+    MCG tower's points for phases of the beat (QRS, ST-T) alone, the dual targets.
     """
 
     z_ecg: torch.Tensor
@@ -81,16 +83,22 @@ class AlignmentOutput(NamedTuple):
     local_mcg: Optional[torch.Tensor] = None
     reconstruction: Optional[torch.Tensor] = None
     reconstruction_target: Optional[torch.Tensor] = None
+    phase_mcg: Optional[torch.Tensor] = None
 
 
 class CrossModalCriterion(nn.Module):
-    """Symmetric InfoNCE on paired beats, plus optional local and reconstruction terms.
+    """A pair loss on paired beats, plus optional local and reconstruction terms.
 
-    ``loss = clip(z_ecg, z_mcg) + local_weight * local_clip(windows)
+    ``loss = pair(z_ecg, z_mcg) + local_weight * local_clip(windows)
+    + dual_weight * mean_k pair(z_ecg, phase_mcg[:, k])
     + reconstruction_weight * mse(reconstruction)``, all at one temperature.
 
     Parameters
     ----------
+    pair_loss : {"infonce", "sigmoid"}, default="infonce"
+        The pair term: symmetric InfoNCE (:func:`clip_loss`) or SigLIP's pairwise
+        sigmoid (:func:`sigmoid_pair_loss`), whose logit bias is then the learned
+        parameter ``logit_bias`` (initial value -10, no weight decay).
     temperature : float, default=0.1
         Softmax temperature; with ``learn_temperature``, its initial value.
     learn_temperature : bool, default=False
@@ -98,8 +106,8 @@ class CrossModalCriterion(nn.Module):
         (the parameter ``temperature_logit``), so it stays inside ``bounds``.
     bounds : tuple of (float, float), default=(0.01, 1.0)
         ``(T_min, T_max)`` of the learnable temperature.
-    local_weight, reconstruction_weight : float, default=0.0
-        Weights of the local and reconstruction terms.
+    local_weight, dual_weight, reconstruction_weight : float, default=0.0
+        Weights of the local, dual-target and reconstruction terms.
 
     Notes
     -----
@@ -108,9 +116,15 @@ class CrossModalCriterion(nn.Module):
     Distinct codes for every pair (``arange(n)``) leave the loss as without groups.
     """
 
-    def __init__(self, temperature=0.1, *, learn_temperature=False, bounds=(0.01, 1.0),
-                 local_weight=0.0, reconstruction_weight=0.0):
+    def __init__(self, temperature=0.1, *, pair_loss="infonce", learn_temperature=False,
+                 bounds=(0.01, 1.0), local_weight=0.0, dual_weight=0.0,
+                 reconstruction_weight=0.0):
         super().__init__()
+        self.dual_weight = dual_weight
+        if pair_loss not in ("infonce", "sigmoid"):
+            raise ValueError(f'pair_loss must be "infonce" or "sigmoid"; got {pair_loss!r}.')
+        self.pair_loss = pair_loss
+        self.logit_bias = nn.Parameter(torch.tensor(-10.0)) if pair_loss == "sigmoid" else None
         self.local_weight = local_weight
         self.reconstruction_weight = reconstruction_weight
         self.fixed_temperature = None if learn_temperature else float(temperature)
@@ -129,7 +143,11 @@ class CrossModalCriterion(nn.Module):
 
     def forward(self, y_pred, y_true=None):
         temperature = self.temperature()
-        loss = clip_loss(y_pred.z_ecg, y_pred.z_mcg, temperature, y_true)
+        loss = self._pair(y_pred.z_ecg, y_pred.z_mcg, temperature, y_true)
+        if y_pred.phase_mcg is not None:
+            phases = y_pred.phase_mcg.unbind(dim=1)
+            dual = sum(self._pair(y_pred.z_ecg, phase, temperature, y_true) for phase in phases)
+            loss = loss + self.dual_weight * dual / len(phases)
         if y_pred.local_ecg is not None:
             local = local_clip_loss(y_pred.local_ecg, y_pred.local_mcg, temperature)
             loss = loss + self.local_weight * local
@@ -137,3 +155,8 @@ class CrossModalCriterion(nn.Module):
             mse = F.mse_loss(y_pred.reconstruction, y_pred.reconstruction_target)
             loss = loss + self.reconstruction_weight * mse
         return loss
+
+    def _pair(self, z_ecg, z_mcg, temperature, groups):
+        if self.logit_bias is None:
+            return clip_loss(z_ecg, z_mcg, temperature, groups)
+        return sigmoid_pair_loss(z_ecg, z_mcg, temperature, self.logit_bias, groups)

@@ -11,6 +11,7 @@ from torch.nn import functional as F
 __all__ = [
     "info_nce_loss",
     "clip_loss",
+    "sigmoid_pair_loss",
     "local_clip_loss",
     "nt_xent_loss",
     "group_contrastive_loss",
@@ -67,6 +68,41 @@ def clip_loss(z_a, z_b, temperature=0.1, groups=None):
     return 0.5 * (
         info_nce_loss(z_a, z_b, temperature, groups) + info_nce_loss(z_b, z_a, temperature, groups)
     )
+
+
+def sigmoid_pair_loss(z_a, z_b, temperature=0.1, bias=-10.0, groups=None):
+    """Pairwise sigmoid loss (SigLIP): every (a, b) pair of the batch is its own binary task.
+
+    Zhai et al., "Sigmoid loss for language image pre-training", ICCV 2023. With
+    ``logits = cos(a_i, b_j) / temperature + bias``, the matching pairs (``i == j``)
+    are positives and all others negatives; no softmax couples the rows, so the loss
+    does not depend on the batch's other positives.
+
+    Parameters
+    ----------
+    z_a, z_b : Tensor of shape (n, d)
+        Paired embeddings of two modalities (row ``i`` of each is the same beat).
+    temperature : float or Tensor
+        Scale of the cosine similarities (> 0).
+    bias : float or Tensor, default=-10.0
+        Logit offset; SigLIP starts it at -10 so that the many negatives do not
+        dominate the first steps.
+    groups : Tensor of shape (n,) or None, default=None
+        Subject id of each pair; pairs of the same subject other than the positive
+        are left out of the loss (see :func:`info_nce_loss`).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+        Summed binary cross-entropy over the pairs, divided by ``n``.
+    """
+    logits = F.normalize(z_a, dim=-1) @ F.normalize(z_b, dim=-1).T / temperature + bias
+    eye = torch.eye(z_a.shape[0], dtype=torch.bool, device=z_a.device)
+    signs = eye.to(logits.dtype) * 2 - 1
+    pair_loss = -F.logsigmoid(signs * logits)
+    if groups is not None:
+        pair_loss = pair_loss.masked_fill((groups[:, None] == groups[None, :]) & ~eye, 0.0)
+    return pair_loss.sum() / z_a.shape[0]
 
 
 def local_clip_loss(local_a, local_b, temperature=0.1):

@@ -87,6 +87,22 @@ class ModalityTower(nn.Module):
         features = self.feature_map(x)
         return self.head(self.encoder.pool(features)), self.local_embeddings(features, bounds)
 
+    def forward_phases(self, x, bounds):
+        """One point per phase of the beat: the scaled input zeroed outside each window.
+
+        Returns ``(n, n_phases, d)``; ``bounds`` are ``(start, stop)`` fractions of the beat.
+        """
+        scaled = self.scale(x)
+        n_times = scaled.shape[-1]
+        points = []
+        for start, stop in bounds:
+            first = min(int(math.floor(start * n_times)), n_times - 1)
+            last = max(int(math.ceil(stop * n_times)), first + 1)
+            mask = torch.zeros(n_times, dtype=scaled.dtype, device=scaled.device)
+            mask[first:last] = 1.0
+            points.append(self.head(self.encoder(scaled * mask)))
+        return torch.stack(points, dim=1)
+
     def local_embeddings(self, features, bounds):
         """One projected embedding per sub-beat window of a feature map, ``(n, n_windows, d)``."""
         n_steps = features.shape[-1]
@@ -137,11 +153,15 @@ class AlignmentModule(nn.Module):
         ``(n, n_mcg_channels, n_times)`` (a :class:`~sklearn_ecgmcg.nn.TimeSharedDecoder`).
     temporal_decoder : bool, default=False
         Whether ``decoder`` reads the ECG feature map (``latent="temporal"``).
+    phase_bounds : list of (float, float) or None, default=None
+        Phases of the beat (fractions) whose MCG alone the MCG tower also embeds
+        (``phase_mcg``, the dual targets); None: none.
     """
 
     def __init__(self, ecg_tower, mcg_tower, window_bounds=None, decoder=None,
-                 temporal_decoder=False):
+                 temporal_decoder=False, phase_bounds=None):
         super().__init__()
+        self.phase_bounds = phase_bounds
         self.ecg_tower = ecg_tower
         self.mcg_tower = mcg_tower
         self.decoder = decoder
@@ -149,6 +169,12 @@ class AlignmentModule(nn.Module):
         self.temporal_decoder = temporal_decoder and decoder is not None
 
     def forward(self, ecg, mcg):
+        output = self._forward_pairs(ecg, mcg)
+        if self.phase_bounds is None:
+            return output
+        return output._replace(phase_mcg=self.mcg_tower.forward_phases(mcg, self.phase_bounds))
+
+    def _forward_pairs(self, ecg, mcg):
         if self.temporal_decoder:
             return self._forward_temporal(ecg, mcg)
         if self.window_bounds is None:

@@ -276,6 +276,37 @@ def test_local_loss_errors(pairs):
         make_aligner(local_weight=1.0, ecg_encoder="mlp", ecg_encoder_params=None).fit(ecg, mcg)
 
 
+# ------------------------------------------------ sigmoid loss, dual targets
+def test_sigmoid_pair_loss_learns_its_bias_without_weight_decay(pairs):
+    ecg, mcg = pairs
+    aligner = make_aligner(pair_loss="sigmoid", weight_decay=10.0).fit(ecg, mcg)
+    bias = aligner.net_.criterion_.logit_bias
+    assert aligner.loss_curve_[-1] < aligner.loss_curve_[0]
+    assert bias.item() != -10.0  # trained, ...
+    decay = {id(p): group["weight_decay"] for group in aligner.net_.optimizer_.param_groups
+             for p in group["params"]}
+    assert decay[id(bias)] == 0.0  # ... but not shrunk
+
+
+def test_dual_targets_embed_the_mcg_phases_alone(pairs, fitted):
+    ecg, mcg = pairs
+    aligner = make_aligner(dual_weight=1.0).fit(ecg, mcg)
+    assert aligner.loss_curve_[0] > fitted.loss_curve_[0]  # the dual term adds to the loss
+    module = aligner.net_.module_.eval()
+    qrs, st_t = module.phase_bounds  # fractions of the beat, QRS before ST-T
+    assert 0 < qrs[0] < qrs[1] <= st_t[0] < st_t[1] <= 1
+    late = torch.tensor(mcg)
+    late[..., : int(np.floor(st_t[0] * N_TIMES))] = 0.0  # nothing before the ST-T changes ...
+    with torch.no_grad():
+        phase = module(torch.tensor(ecg), torch.tensor(mcg)).phase_mcg
+        changed = module(torch.tensor(ecg), late).phase_mcg
+    assert phase.shape == (48, 2, 8)
+    torch.testing.assert_close(changed[:, 1], phase[:, 1])  # ... the ST-T point
+    assert not torch.allclose(changed[:, 0], phase[:, 0])
+    with pytest.raises(ValueError, match="needs the entries"):
+        make_aligner(dual_weight=1.0, local_windows={"QRS": (-0.05, 0.06)}).fit(ecg, mcg)
+
+
 # ------------------------------------------------------ reconstruction loss
 def test_reconstruction_decoder_reads_the_transform_latent(pairs, fitted):
     ecg, mcg = pairs

@@ -29,6 +29,7 @@ from sklearn_ecgmcg.nn import (
     nt_xent_loss,
     random_crop_resize,
     random_shift,
+    sigmoid_pair_loss,
     time_mask,
 )
 
@@ -278,6 +279,36 @@ def test_feature_map_protocol_and_abstract_base():
 def test_make_encoder_names_unknown_preset_parameters():
     with pytest.raises(TypeError, match=r"has no parameter\(s\) \['depth'\].*'width'"):
         make_encoder("resnet1d", 3, 40, 5, {"depth": 2})
+
+
+def test_sigmoid_pair_loss_matches_hand_computed_binary_cross_entropy():
+    a = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    b = torch.tensor([[3.0, 0.0], [1.0, 1.0]])
+    t, bias = 0.5, -1.0
+    cos = torch.tensor([[1.0, 1 / math.sqrt(2)], [0.0, 1 / math.sqrt(2)]])
+    logits = cos / t + bias
+    positive = -F.logsigmoid(logits.diagonal()).sum()
+    negative = -F.logsigmoid(-logits[0, 1]) - F.logsigmoid(-logits[1, 0])
+    torch.testing.assert_close(sigmoid_pair_loss(a, b, t, bias), (positive + negative) / 2)
+    # Same-subject pairs other than the positive leave the loss.
+    same = sigmoid_pair_loss(a, b, t, bias, groups=torch.tensor([7, 7]))
+    torch.testing.assert_close(same, positive / 2)
+
+
+def test_cross_modal_criterion_sigmoid_pairs_and_dual_targets():
+    torch.manual_seed(2)
+    z_ecg, z_mcg, phases = torch.randn(6, 4), torch.randn(6, 4), torch.randn(6, 2, 4)
+    output = AlignmentOutput(z_ecg, z_mcg, phase_mcg=phases)
+    sigmoid = CrossModalCriterion(0.1, pair_loss="sigmoid")
+    assert sigmoid.logit_bias.item() == -10.0 and len(list(sigmoid.parameters())) == 1
+    torch.testing.assert_close(sigmoid(AlignmentOutput(z_ecg, z_mcg)),
+                               sigmoid_pair_loss(z_ecg, z_mcg, 0.1, -10.0))
+    dual = CrossModalCriterion(0.1, dual_weight=0.5)
+    expected = clip_loss(z_ecg, z_mcg, 0.1) + 0.5 * 0.5 * (
+        clip_loss(z_ecg, phases[:, 0], 0.1) + clip_loss(z_ecg, phases[:, 1], 0.1))
+    torch.testing.assert_close(dual(output), expected)
+    with pytest.raises(ValueError, match="pair_loss"):
+        CrossModalCriterion(0.1, pair_loss="siglip")
 
 
 def test_cross_modal_criterion_holds_the_temperature():
