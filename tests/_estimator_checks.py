@@ -10,7 +10,12 @@ so that the package's ``utils`` never imports an estimator.
 from _settings import RESNET_TOWERS, TINY
 
 from sklearn_ecgmcg.alignment import CrossModalAligner
-from sklearn_ecgmcg.preprocessing import BandpassFilter, BaselineCorrector, BeatSegmenter
+from sklearn_ecgmcg.preprocessing import (
+    BandpassFilter,
+    BaselineCorrector,
+    BeatSegmenter,
+    Flattener,
+)
 from sklearn_ecgmcg.pretraining import ContrastivePretrainer
 from sklearn_ecgmcg.projection import LatentProjector
 
@@ -22,6 +27,7 @@ def estimator_instances():
         BandpassFilter(sfreq=500.0),
         BaselineCorrector(sfreq=10.0, edge=0.1),
         BeatSegmenter(sfreq=500.0),
+        Flattener(),
         # The tiny encoders go through the *_params dicts, not the nested keywords
         # (encoder__width=4): those are stored as attributes outside the __init__
         # signature, as skorch stores module__x, which check_no_attributes_set_in_init
@@ -66,6 +72,10 @@ EXPECTED_FAILED_CHECKS["BandpassFilter"] = {
     "check_n_features_in_after_fitting": STATELESS_SIGNAL_REASON,
 }
 EXPECTED_FAILED_CHECKS["BaselineCorrector"] = {
+    **SIGNAL_INPUT_CHECKS,
+    "check_n_features_in_after_fitting": STATELESS_SIGNAL_REASON,
+}
+EXPECTED_FAILED_CHECKS["Flattener"] = {
     **SIGNAL_INPUT_CHECKS,
     "check_n_features_in_after_fitting": STATELESS_SIGNAL_REASON,
 }

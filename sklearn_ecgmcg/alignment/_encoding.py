@@ -60,41 +60,37 @@ class SharedLatentMixin:
             The L2-normalised latent of the modality given; with both, the fused
             latent: the normalised mean of the two unit latents. With
             ``latent="temporal"``, the modality's feature map ``(n_samples,
-            n_features, n_steps)`` (one modality at a time: the two towers' feature
-            maps are different filters, so they are not averaged).
+            n_features, n_mcg_times)``; with both, the two feature maps stacked
+            along the feature axis, ECG first, ``(n_samples, n_ecg_features +
+            n_mcg_features, n_mcg_times)`` (the towers' features are different
+            filters, so they are concatenated, not averaged).
         """
         check_is_fitted(self, "net_")
         if ecg is None and mcg is None:
             raise ValueError("encode needs ecg, mcg or both; got neither.")
-        if self.latent == "temporal":
-            if ecg is not None and mcg is not None:
-                raise ValueError(
-                    'With latent="temporal", encode one modality at a time (ecg or mcg); '
-                    'the fused latent needs latent="pooled".'
-                )
-            # Both feature maps on the MCG's time samples (a strided encoder's are
-            # interpolated), so a time-shared projector decodes them step by step.
-            n_steps = self.n_mcg_times_
-            if ecg is not None:
-                return self._embed(ecg, TowerFeatureMap(self.net_.module_.ecg_tower, n_steps))
-            return self._embed_mcg(mcg, TowerFeatureMap(self.net_.module_.mcg_tower, n_steps))
-        return self._pooled(ecg, mcg)
-
-    def _pooled(self, ecg=None, mcg=None):
+        temporal = self.latent == "temporal"
         latents = []
         if ecg is not None:
-            latents.append(self._embed(ecg, self.net_.module_.ecg_tower))
+            latents.append(self._embed(ecg, self._latent_module("ecg_tower", temporal)))
         if mcg is not None:
-            latents.append(self._embed_mcg(mcg, self.net_.module_.mcg_tower))
-        if len(latents) == 2 and len(latents[0]) != len(latents[1]):
+            latents.append(self._embed_mcg(mcg, self._latent_module("mcg_tower", temporal)))
+        if len(latents) == 1:
+            return latents[0] if temporal else unit_rows(latents[0])
+        if len(latents[0]) != len(latents[1]):
             raise ValueError(
                 "ecg and mcg must hold the same number of paired beats; got "
                 f"{len(latents[0])} and {len(latents[1])}."
             )
-        if len(latents) == 1:
-            return unit_rows(latents[0])
+        if temporal:
+            return np.concatenate(latents, axis=1)
         # The normalised sum is the normalised mean, without stacking the two latents.
         return unit_rows(unit_rows(latents[0]) + unit_rows(latents[1]))
+
+    def _latent_module(self, tower, temporal):
+        """The tower itself (pooled latent), or its feature map on the MCG's time samples
+        (a strided encoder's interpolated), which a time-shared projector decodes."""
+        tower = getattr(self.net_.module_, tower)
+        return TowerFeatureMap(tower, self.n_mcg_times_) if temporal else tower
 
     def score(self, X, y):
         """Top-1 ECG -> MCG retrieval accuracy on the given pairs.
@@ -135,7 +131,9 @@ class SharedLatentMixin:
         """
         check_is_fitted(self, "net_")
         X, y = check_paired_signals(X, as_mcg_signal(y), names=("X", "y"))
-        return self._pooled(ecg=X), self._pooled(mcg=y)
+        module = self.net_.module_
+        return (unit_rows(self._embed(X, module.ecg_tower)),
+                unit_rows(self._embed_mcg(y, module.mcg_tower)))
 
     def _embed_mcg(self, mcg, module):
         mcg = check_signals(as_mcg_signal(mcg), name="mcg", ensure_3d=True, dtype=np.float32,

@@ -51,24 +51,27 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     Examples
     --------
-    Diagnose from MCG alone with an aligner fitted on paired beats::
+    Diagnose from MCG alone with an aligner fitted on paired beats (the default,
+    time-resolved latent is 3-D, so a :class:`~sklearn_ecgmcg.preprocessing.Flattener`
+    hands it to the classifier)::
 
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn_ecgmcg.preprocessing import Flattener
 
         aligner = CrossModalAligner().fit(ecg_beats, mcg_beats)
-        from_mcg = make_pipeline(LatentEncoder(aligner, modality="mcg"),
-                                 LogisticRegression())
+        probe = make_pipeline(Flattener(), StandardScaler(), LogisticRegression(C=0.1))
+        from_mcg = make_pipeline(LatentEncoder(aligner, modality="mcg"), probe)
         cross_val_score(from_mcg, mcg_beats, labels, groups=subjects,
                         cv=GroupKFold(5))
 
         # From ECG alone: the aligner's transform is the ECG latent.
-        from_ecg = make_pipeline(FrozenEstimator(aligner), LogisticRegression())
+        from_ecg = make_pipeline(FrozenEstimator(aligner), clone(probe))
 
         # From both recordings of each beat (fused latent).
         both = np.concatenate([ecg_beats, mcg_beats], axis=1)
-        from_both = make_pipeline(LatentEncoder(aligner, modality="both"),
-                                  LogisticRegression())
+        from_both = make_pipeline(LatentEncoder(aligner, modality="both"), clone(probe))
 
     Fit the aligner on subjects kept out of the evaluation, or its latents carry
     what it learned from the test subjects.
@@ -120,7 +123,10 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Returns
         -------
         latent : ndarray of float32, shape (n_samples, embedding_dim)
-            L2-normalised latent (fused for ``"both"``).
+            L2-normalised latent (fused for ``"both"``); with the aligner's
+            ``latent="temporal"`` (its default), the feature map ``(n_samples,
+            n_features, n_mcg_times)``, both towers' stacked for ``"both"``
+            (:meth:`CrossModalAligner.encode`).
         """
         check_is_fitted(self, "n_features_in_")
         aligner = self._fitted_aligner()

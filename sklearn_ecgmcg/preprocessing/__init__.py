@@ -3,6 +3,7 @@
 from ._averaging import average_beats
 from ._baseline import BaselineCorrector
 from ._filter import BandpassFilter
+from ._flatten import Flattener
 from ._mains import detect_mains_frequency
 from ._peaks import find_rt_peaks
 from ._rpeaks import detect_r_peaks
@@ -15,6 +16,7 @@ __all__ = [
     "BeatSegmenter",
     "detect_mains_frequency",
     "detect_r_peaks",
+    "Flattener",
     "find_rt_peaks",
     "segment_beats",
 ]

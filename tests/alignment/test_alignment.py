@@ -171,8 +171,9 @@ def test_temporal_latent_is_the_virtual_leads_and_decodes_the_mcg():
     projector = LatentProjector().fit(aligner.transform(ecg), mcg)
     assert projector.predict(z_ecg).shape == mcg_test.shape
     assert projector.ridge_.coef_.shape == (9, 3)
-    with pytest.raises(ValueError, match="one modality at a time"):
-        aligner.encode(ecg=ecg_test, mcg=mcg_test)
+    # Both: the two feature maps stacked along the feature axis.
+    np.testing.assert_array_equal(aligner.encode(ecg=ecg_test, mcg=mcg_test),
+                                  np.concatenate([z_ecg, z_mcg], axis=1))
 
 
 def test_untrained_towers_are_at_chance(pairs):

@@ -3,11 +3,15 @@ time-shared reconstruction decoder, and the default pipeline they serve."""
 
 import numpy as np
 import pytest
-from sklearn.pipeline import Pipeline
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sklearn_ecgmcg import CrossModalAligner, LatentProjector
+from sklearn_ecgmcg import CrossModalAligner, LatentEncoder, LatentProjector
 from sklearn_ecgmcg.metrics import virtual_mcg_r2
 from sklearn_ecgmcg.nn import ConditionedMapEncoder, TimeSharedDecoder
+from sklearn_ecgmcg.preprocessing import Flattener
 
 from _settings import TINY
 
@@ -47,6 +51,31 @@ def test_default_latent_is_the_conditioned_feature_map():
     pooled = aligner.set_params(latent="pooled").transform(ecg)
     assert pooled.shape == (32, aligner.embedding_dim)
     np.testing.assert_allclose(np.linalg.norm(pooled, axis=1), 1.0, rtol=1e-5)
+
+
+def test_fused_temporal_latent_stacks_both_feature_maps():
+    ecg, mcg = linear_pairs(32, seed=0)
+    aligner = default_aligner(max_epochs=1).fit(ecg, mcg)
+    z_ecg, z_mcg = aligner.encode(ecg=ecg), aligner.encode(mcg=mcg)
+    assert z_mcg.shape[::2] == (32, N_TIMES)
+    fused = aligner.encode(ecg=ecg, mcg=mcg)
+    np.testing.assert_array_equal(fused, np.concatenate([z_ecg, z_mcg], axis=1))
+    both = LatentEncoder(aligner, modality="both").fit_transform(np.concatenate([ecg, mcg], 1))
+    np.testing.assert_array_equal(both, fused)
+    with pytest.raises(ValueError, match="same number of paired beats"):
+        aligner.encode(ecg=ecg, mcg=mcg[:5])
+
+
+def test_a_probe_reads_the_temporal_latent_through_a_flattener():
+    """Labels that only the ECG's shape carries are read back from the default latent."""
+    ecg, mcg = linear_pairs(64, seed=0)
+    labels = np.arange(64) % 2
+    ecg[labels == 1, :, 20:30] += 0.5  # a "ST shift" on every lead of the positives
+    aligner = default_aligner(max_epochs=1).fit(ecg, mcg)
+    probe = make_pipeline(FrozenEstimator(aligner), Flattener(), StandardScaler(),
+                          LogisticRegression(C=0.1))
+    probe.fit(ecg[:48], labels[:48])
+    assert probe.score(ecg[48:], labels[48:]) == 1.0
 
 
 @pytest.mark.slow
