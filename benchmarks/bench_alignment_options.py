@@ -14,10 +14,11 @@ LatentProjector]`` with one aligner parameter changed, fitted on the same SIMULA
 subject-disjoint splits as ``bench_method_value.py`` (56 training, 28 test subjects,
 8 beats each at 125 Hz, physics v2), for each seed and noise level. Scored: virtual-MCG
 R² (variance-weighted, against the clean test MCG), ECG -> MCG top-1 retrieval among
-the test beats, and ischaemia / MI AUROC of a logistic probe on the pooled ECG latent
-with 50 labelled training subjects (mean of 5 draws). The linear baselines of
-``bench_method_value.py`` (sample-wise ridge map, PCA + CCA, raw-ECG probe) are scored
-on the same splits.
+the test beats, and ischaemia / MI AUROC of a logistic probe on the aligner's ECG
+latent (what its ``transform`` returns: time-resolved and flattened by default,
+pooled for the stage-1 tower) with 50 labelled training subjects (mean of 5 draws).
+The linear baselines of ``bench_method_value.py`` (sample-wise ridge map, PCA + CCA,
+raw-ECG probe) are scored on the same splits.
 
 Run ``python benchmarks/bench_alignment_options.py [--seeds 0 1 2]
 [--noise shielded unshielded] [--out alignment_options.md]``; writes
@@ -50,7 +51,7 @@ BASELINES = {
     "ischaemia AUROC": "raw ECG (flattened), logistic regression",
     "MI AUROC": "raw ECG (flattened), logistic regression",
 }
-ECG_LATENT = "aligned ECG latent (default aligner)"
+ECG_LATENT = "aligned ECG latent (default, time-resolved)"
 
 
 def parse_args():
@@ -146,7 +147,7 @@ def main():
         "SIMULATED paired beats (physics v2), the splits of `bench_method_value.py`: 56 "
         "training and 28 test subjects (224 test beats), 8 beats each at 125 Hz. Each cell: "
         "the mean over seeds; for a variant, its paired difference from the default "
-        "(mean; smallest to largest over seeds). Probe AUROCs: pooled ECG latent, 50 "
+        "(mean; smallest to largest over seeds). Probe AUROCs: the aligner's ECG latent, 50 "
         "labelled training subjects, mean of 5 draws. Linear baselines, same splits: "
         + "; ".join(f"{metric}: {name}" for metric, name in BASELINES.items()) + ".", "",
     ]

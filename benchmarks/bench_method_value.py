@@ -16,11 +16,13 @@ layer with silent currents; 7 conditions in turn), shielded and unshielded noise
    pooled latents against ``PCA(32, whitened) + CCA(8)``.
 3. ECG-only diagnosis with few labels: ischaemia and MI (anterior or inferior)
    one-vs-rest AUROC of a logistic probe trained on 20 / 50 / 100 labelled training
-   subjects, on the aligned ECG latent, the stage-1 latent and the raw ECG.
-4. MCG-only and fused latents (the aligner's ``encode``) against the ECG latent.
+   subjects, on the aligned ECG latent (the default, time-resolved one, flattened; and
+   the pooled one), the same ECG tower untrained, the stage-1 latent and the raw ECG.
+4. MCG-only and fused latents (the aligner's ``encode``; fused: both feature maps
+   stacked) against the ECG latent.
 
 ``--scaling`` repeats 1-3 for each number of paired training subjects (10, 30, 100,
-300 by default; 28 test subjects) and writes a plot to
+300, 1000 by default; 28 test subjects; probes with 50 and 100 labelled subjects) and writes a plot to
 ``docs/_static/method_value_scaling.png``.
 
 Baselines receive low-passed, baseline-corrected ECG beats (``BaselineCorrector``); the
@@ -29,7 +31,7 @@ baseline itself). Every method is trained on MCG beats low-passed at 40 Hz and
 baseline-corrected the same way (the unshielded drift dwarfs the heart's field). Intervals: 95 % bootstrap over test subjects (``_bootstrap.py``).
 
 Run ``python benchmarks/bench_method_value.py [--train 56] [--test 28] [--beats 8]
-[--sfreq 125] [--scaling 10 30 100 300] [--seed 0] [--threads 1] [--out method_value.md]``;
+[--sfreq 125] [--scaling 10 30 100 300 1000] [--seed 0] [--threads 1] [--out method_value.md]``;
 writes ``benchmarks/results/<out>`` (keeping what follows its notes marker) and, for
 the default ``--out``, the plot.
 """
@@ -73,7 +75,7 @@ def parse_args():
     parser.add_argument("--beats", type=int, default=8, help="beats per subject")
     parser.add_argument("--sfreq", type=float, default=125.0)
     parser.add_argument("--noise", nargs="+", default=["shielded", "unshielded"])
-    parser.add_argument("--scaling", type=int, nargs="*", default=[10, 30, 100, 300])
+    parser.add_argument("--scaling", type=int, nargs="*", default=[10, 30, 100, 300, 1000])
     parser.add_argument("--stage1-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
@@ -211,18 +213,25 @@ def retrieval(pipe, data, train, test):
     }
 
 
-def diagnosis_features(pipe, data, stage1):
-    """name -> per-beat features for the probes (pooled latents of the default aligner)."""
+def diagnosis_features(pipe, data, stage1, untrained=None):
+    """name -> per-beat features for the probes.
+
+    The aligner's latents are its default, time-resolved ones (``transform``,
+    ``encode``), flattened; the pooled ECG latent (what retrieval compares) and the
+    same ECG tower untrained (``max_epochs=0``, the random-init baseline) beside them.
+    """
     aligner = pipe["align"]
     filtered = pipe[:-1][:-1].transform(data.ecg)
-    z_ecg, z_mcg = aligner.retrieval_latents(filtered, data.mcg)
-    fused = z_ecg + z_mcg
     features = {
-        "aligned ECG latent (default aligner)": z_ecg,
-        "raw ECG (flattened), logistic regression": data.ecg_corrected.reshape(len(z_ecg), -1),
-        "MCG-only latent": z_mcg,
-        "fused latent (ECG + MCG)": fused / np.linalg.norm(fused, axis=1, keepdims=True),
+        "aligned ECG latent (default, time-resolved)": aligner.encode(ecg=filtered),
+        "aligned ECG latent, pooled": aligner.retrieval_latents(filtered, data.mcg)[0],
+        "raw ECG (flattened), logistic regression": data.ecg_corrected,
+        "MCG-only latent (time-resolved)": aligner.encode(mcg=data.mcg),
+        "fused latent (ECG + MCG feature maps)": aligner.encode(ecg=filtered, mcg=data.mcg),
     }
+    if untrained is not None:
+        features["same ECG tower untrained (max_epochs=0)"] = untrained["align"].encode(
+            ecg=filtered)
     if stage1 is not None:
         features["stage-1 ECG latent (unaligned)"] = stage1.transform(data.ecg_corrected)
     return features
@@ -285,7 +294,9 @@ def run_noise(noise, args):
     rng = np.random.default_rng(0)
     rows, scores = mcg_table(predictions, data, test, rng)
     top1 = retrieval(pipe, data, train, test)
-    table = diagnosis(diagnosis_features(pipe, data, stage1), data, train, test)
+    untrained = default_pipeline(args).set_params(align__max_epochs=0).fit(
+        data.ecg[train], data.mcg[train])
+    table = diagnosis(diagnosis_features(pipe, data, stage1, untrained), data, train, test)
     lines = [f"## {noise}", "",
              f"{args.train} training subjects ({int(train.sum())} beats), {args.test} test "
              f"subjects ({int(test.sum())} beats), {args.beats} beats each at {args.sfreq:g} Hz.",
@@ -312,11 +323,16 @@ def scaling(args):
             curves.setdefault(("R²", short(name)), []).append(r2(data.mcg_clean[test], pred))
         for name, value in retrieval(pipe, data, train, test).items():
             curves.setdefault(("retrieval top-1", name), []).append(value)
+        labels = (min(50, n_train), 100)
         table = diagnosis(diagnosis_features(pipe, data, None), data, train, test,
-                          labels=(min(50, n_train),), repeats=3)
+                          labels=labels, repeats=3)
         for name, cells in table.items():
-            curves.setdefault(("ischaemia AUROC (50 labels)", name), []).append(
-                cells["ischaemia", min(50, n_train)])
+            if "pooled" in name:
+                continue
+            for task in ("ischaemia", "MI"):
+                for n_labels, title in zip(labels, ("50", "100")):
+                    curves.setdefault((f"{task} AUROC ({title} labels)", name), []).append(
+                        cells[task, n_labels])
         print(f"  scaling: {n_train} subjects done", flush=True)
     return curves
 
@@ -333,8 +349,12 @@ def plot_scaling(curves, args):
     import matplotlib.pyplot as plt
 
     metrics = list(dict.fromkeys(metric for metric, _ in curves))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4))
-    for ax, metric in zip(np.atleast_1d(axes), metrics):
+    n_cols = min(3, len(metrics))
+    n_rows = -(-len(metrics) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(5 * n_cols, 4 * n_rows), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, metric in zip(axes.flat, metrics):
         for (m, name), values in curves.items():
             if m == metric:
                 ax.plot(args.scaling, values, marker="o", label=name[:48])
@@ -353,9 +373,16 @@ def scaling_lines(curves, args):
              f"subjects, {args.test} test subjects; plot: `docs/_static/{PLOT.name}`.", "",
              "| metric | method | " + " | ".join(map(str, args.scaling)) + " |",
              "|---|---|" + "---|" * len(args.scaling)]
-    for (metric, name), values in curves.items():
+    for (metric, name), values in sorted(curves.items(), key=lambda item: metric_order(curves,
+                                                                                      item)):
         lines.append(f"| {metric} | {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
     return lines
+
+
+def metric_order(curves, item):
+    """Rows grouped by metric, metrics and methods in the order they were measured."""
+    metrics = list(dict.fromkeys(metric for metric, _ in curves))
+    return metrics.index(item[0][0]), list(curves).index(item[0])
 
 
 def main():

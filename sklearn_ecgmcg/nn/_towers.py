@@ -93,25 +93,26 @@ class ModalityTower(nn.Module):
         Returns ``(n, n_phases, d)``; ``bounds`` are ``(start, stop)`` fractions of the beat.
         """
         scaled = self.scale(x)
-        n_times = scaled.shape[-1]
         points = []
         for start, stop in bounds:
-            first = min(int(math.floor(start * n_times)), n_times - 1)
-            last = max(int(math.ceil(stop * n_times)), first + 1)
-            mask = torch.zeros(n_times, dtype=scaled.dtype, device=scaled.device)
-            mask[first:last] = 1.0
+            mask = torch.zeros(scaled.shape[-1], dtype=scaled.dtype, device=scaled.device)
+            mask[window_slice(start, stop, scaled.shape[-1])] = 1.0
             points.append(self.head(self.encoder(scaled * mask)))
         return torch.stack(points, dim=1)
 
     def local_embeddings(self, features, bounds):
         """One projected embedding per sub-beat window of a feature map, ``(n, n_windows, d)``."""
         n_steps = features.shape[-1]
-        windows = []
-        for start, stop in bounds:
-            first = min(int(math.floor(start * n_steps)), n_steps - 1)
-            last = max(int(math.ceil(stop * n_steps)), first + 1)
-            windows.append(features[..., first:last].mean(dim=-1))
+        windows = [features[..., window_slice(start, stop, n_steps)].mean(dim=-1)
+                   for start, stop in bounds]
         return self.local_head(torch.stack(windows, dim=1))
+
+
+def window_slice(start, stop, n_steps):
+    """The steps of a window given as fractions ``(start, stop)`` of ``n_steps``; never empty."""
+    first = min(int(math.floor(start * n_steps)), n_steps - 1)
+    last = max(int(math.ceil(stop * n_steps)), first + 1)
+    return slice(first, last)
 
 
 class TowerFeatureMap(nn.Module):
