@@ -80,6 +80,10 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="method_value.md", help="file name in results/")
+    parser.add_argument("--mean-of", nargs="+", metavar="FILE", default=None,
+                        help="fit nothing: average these results/ files (runs of different "
+                             "--seed) cell by cell into results/<out> and plot the mean "
+                             "scaling curves")
     return parser.parse_args()
 
 
@@ -316,8 +320,10 @@ def run_noise(noise, args):
 def scaling(args):
     """R², retrieval and 50-label probe vs paired training subjects (shielded)."""
     curves = {}
+    # One simulation: the same test subjects at every n, the first n_train others train.
+    data, _, test = simulate(max(args.scaling), args, "shielded")
     for n_train in args.scaling:
-        data, train, test = simulate(n_train, args, "shielded")
+        train = data.groups < n_train
         predictions, pipe = virtual_mcg_methods(data, train, test, args)
         for name, (pred, _) in predictions.items():
             curves.setdefault(("R²", short(name)), []).append(r2(data.mcg_clean[test], pred))
@@ -342,7 +348,7 @@ def short(name):
     return name.split(" (")[0].replace("**", "")
 
 
-def plot_scaling(curves, args):
+def plot_scaling(curves, args, title=None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -360,7 +366,8 @@ def plot_scaling(curves, args):
                 ax.plot(args.scaling, values, marker="o", label=name[:48])
         ax.set_xscale("log")
         ax.set_xlabel("paired training subjects")
-        ax.set_title(f"{metric} (SIMULATED, shielded)")
+        ax.set_title(f"{metric} (SIMULATED, shielded, {title or f'seed {args.seed}'})",
+                     fontsize=9)
         ax.legend(fontsize=6)
     fig.tight_layout()
     PLOT.parent.mkdir(parents=True, exist_ok=True)
@@ -369,8 +376,9 @@ def plot_scaling(curves, args):
 
 def scaling_lines(curves, args):
     lines = ["## Scaling study (shielded)", "",
-             f"Same split sizes as above but {'/'.join(map(str, args.scaling))} paired training "
-             f"subjects, {args.test} test subjects; plot: `docs/_static/{PLOT.name}`.", "",
+             f"{'/'.join(map(str, args.scaling))} paired training subjects (the first n of one "
+             f"simulation), the same {args.test} test subjects (its last) for every n; plot: "
+             f"`docs/_static/{PLOT.name}`.", "",
              "| metric | method | " + " | ".join(map(str, args.scaling)) + " |",
              "|---|---|" + "---|" * len(args.scaling)]
     for (metric, name), values in sorted(curves.items(), key=lambda item: metric_order(curves,
@@ -385,8 +393,73 @@ def metric_order(curves, item):
     return metrics.index(item[0][0]), list(curves).index(item[0])
 
 
+def mean_of_runs(names):
+    """Markdown lines: the runs' results averaged cell by cell (same script, other seeds).
+
+    Table cells are replaced by the mean of their first numbers (intervals dropped); a
+    row label that differs between runs (a fitted alpha) loses its fitted details.
+    """
+    runs = [(RESULTS.with_name(name)).read_text().partition(NOTES)[0].rstrip().splitlines()
+            for name in names]
+    if len({len(lines) for lines in runs}) != 1:
+        raise ValueError(f"{names} do not have the same layout; rerun them with this script.")
+    lines = []
+    for i, rows in enumerate(zip(*runs)):
+        cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+        is_header = i + 1 < len(runs[0]) and runs[0][i + 1].startswith("|---")
+        if not rows[0].startswith("| ") or is_header:
+            lines.append(rows[0])
+            continue
+        n_labels = next((k for k, cell in enumerate(cells[0]) if _first_number(cell) is not None),
+                        len(cells[0]))
+        if n_labels == len(cells[0]):
+            lines.append(rows[0])
+            continue
+        labels = [cell if all(row[k] == cell for row in cells) else short(cell)
+                  for k, cell in enumerate(cells[0][:n_labels])]
+        numbers = [[_first_number(cell) for cell in row[n_labels:]] for row in cells]
+        means = [("–" if None in column else f"{np.mean(column):.3f}")
+                 for column in zip(*numbers)]
+        lines.append("| " + " | ".join(labels + means) + " |")
+    return lines
+
+
+def _first_number(cell):
+    try:
+        return float(cell.split()[0].strip("*"))
+    except (ValueError, IndexError):
+        return None
+
+
+def scaling_curves(lines):
+    """{(metric, method): values} of a scaling table's lines."""
+    section = lines[next(i for i, line in enumerate(lines) if line.startswith("## Scaling")):]
+    curves = {}
+    for line in section:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] != "metric" and _first_number(cells[-1]) is not None:
+            curves[cells[0], cells[1]] = [float(v) for v in cells[2:]]
+    return curves
+
+
+def write_mean(args):
+    lines = mean_of_runs(args.mean_of)
+    header = [f"# Mean of {len(args.mean_of)} runs of `bench_method_value.py`", "",
+              f"Command: `python benchmarks/bench_method_value.py --mean-of "
+              f"{' '.join(args.mean_of)} --out {args.out}`. Each cell is the mean of the "
+              "runs' cells (their first numbers: the intervals are in the runs' files); "
+              "nothing is refitted.", ""]
+    start = next(i for i, line in enumerate(lines) if line.startswith("SIMULATED"))
+    (RESULTS.with_name(args.out)).write_text("\n".join(header + lines[start:]) + "\n")
+    columns = next(line for line in lines if line.startswith("| metric | method |"))
+    args.scaling = [int(n) for n in columns.strip("|").split("|")[2:]]
+    plot_scaling(scaling_curves(lines), args, title=f"mean of {len(args.mean_of)} seeds")
+
+
 def main():
     args = parse_args()
+    if args.mean_of:
+        return write_mean(args)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     sections = []
@@ -398,7 +471,7 @@ def main():
         curves = scaling(args)
         sections += scaling_lines(curves, args)
         write_report(args, sections, start)
-        if args.out == RESULTS.name:  # the docs' plot comes from the main run only
+        if args.out == RESULTS.name:  # the docs' plot: the mean of seeds (--mean-of)
             plot_scaling(curves, args)
 
 

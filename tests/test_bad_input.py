@@ -46,6 +46,7 @@ from sklearn_ecgmcg.datasets import (
 from sklearn_ecgmcg.preprocessing import (
     BandpassFilter,
     BaselineCorrector,
+    Flattener,
     BeatSegmenter,
     average_beats,
     detect_mains_frequency,
@@ -390,6 +391,11 @@ TABLE = {
                 ValueError, r"15 time samples, too short",
             ),
         },
+    ),
+    "Flattener": Api(  # latents as well as signals: no units to check
+        good=_ecg,
+        call=lambda X, ctx: Flattener().fit_transform(X),
+        signal_cases=NUMERIC,
     ),
     "BeatSegmenter": Api(
         good=lambda ctx: _record(ctx),
