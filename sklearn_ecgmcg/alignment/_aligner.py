@@ -36,8 +36,9 @@ class CrossModalAligner(
 
     Two towers, one per modality, each an encoder followed by a projection head,
     map ECG and MCG beats into a shared ``embedding_dim`` space. They are trained
-    with the symmetric InfoNCE (CLIP) loss: the ECG and MCG of the same beat are
-    pulled together, the other beats of the batch pushed apart. An optional local
+    with the symmetric InfoNCE (CLIP) loss, or SigLIP's sigmoid loss
+    (``pair_loss``): the ECG and MCG of the same beat are pulled together, the other
+    beats of the batch pushed apart. An optional local
     loss aligns sub-beat windows (P wave, QRS, ST-T) as in PTACL.
 
     Parameters
@@ -100,8 +101,9 @@ class CrossModalAligner(
         pair its own binary task, with a learned logit bias. Compared in
         ``benchmarks/results/alignment_options.md``.
     temperature : float, default=0.1
-        Softmax temperature of the InfoNCE loss (the logit scale of the sigmoid
-        one); with ``learn_temperature=True``, its initial value.
+        Softmax temperature of the InfoNCE loss (for the sigmoid loss, the logits
+        are ``cos / temperature + bias``); with ``learn_temperature=True``, its
+        initial value.
     learn_temperature : bool, default=False
         Learn the temperature with the towers (as CLIP does), parameterised as
         ``log T = log T_min + (log T_max - log T_min) * sigmoid(w)`` so it stays

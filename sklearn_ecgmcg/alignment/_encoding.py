@@ -33,7 +33,8 @@ class SharedLatentMixin:
         -------
         z_ecg : ndarray of float32, shape (n_samples, embedding_dim)
             L2-normalised ECG latent; returned alone when ``y`` is None. With
-            ``latent="temporal"``, the feature map ``(n_samples, n_features, n_steps)``.
+            ``latent="temporal"``, the feature map ``(n_samples, n_features,
+            n_mcg_times)``.
         z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
             L2-normalised MCG latent (or feature map), returned as ``(z_ecg, z_mcg)``
             when ``y`` is given.

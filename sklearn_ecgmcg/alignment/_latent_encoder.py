@@ -55,6 +55,7 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     time-resolved latent is 3-D, so a :class:`~sklearn_ecgmcg.preprocessing.Flattener`
     hands it to the classifier)::
 
+        from sklearn.base import clone
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler

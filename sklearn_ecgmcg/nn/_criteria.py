@@ -98,7 +98,7 @@ class CrossModalCriterion(nn.Module):
     pair_loss : {"infonce", "sigmoid"}, default="infonce"
         The pair term: symmetric InfoNCE (:func:`clip_loss`) or SigLIP's pairwise
         sigmoid (:func:`sigmoid_pair_loss`), whose logit bias is then the learned
-        parameter ``logit_bias`` (initial value -10, no weight decay).
+        parameter ``logit_bias`` (initial value -10).
     temperature : float, default=0.1
         Softmax temperature; with ``learn_temperature``, its initial value.
     learn_temperature : bool, default=False
@@ -133,6 +133,12 @@ class CrossModalCriterion(nn.Module):
             low, high = self.log_bounds
             fraction = (math.log(temperature) - low) / (high - low)
             self.temperature_logit = nn.Parameter(torch.tensor(math.log(fraction / (1 - fraction))))
+
+    def extra_repr(self):
+        # Part of a checkpoint's fingerprint (repr): a resumed fit must optimise the same loss.
+        return (f"pair_loss={self.pair_loss!r}, temperature={self.fixed_temperature}, "
+                f"local_weight={self.local_weight}, dual_weight={self.dual_weight}, "
+                f"reconstruction_weight={self.reconstruction_weight}")
 
     def temperature(self):
         """The current temperature: a float, or a scalar tensor when learnt."""

@@ -169,6 +169,10 @@ class AlignmentModule(nn.Module):
         self.window_bounds = window_bounds
         self.temporal_decoder = temporal_decoder and decoder is not None
 
+    def extra_repr(self):
+        # Part of a checkpoint's fingerprint (repr): a resumed fit must have the same windows.
+        return f"window_bounds={self.window_bounds}, phase_bounds={self.phase_bounds}"
+
     def forward(self, ecg, mcg):
         output = self._forward_pairs(ecg, mcg)
         if self.phase_bounds is None:

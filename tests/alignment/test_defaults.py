@@ -66,8 +66,9 @@ def test_fused_temporal_latent_stacks_both_feature_maps():
         aligner.encode(ecg=ecg, mcg=mcg[:5])
 
 
-def test_a_probe_reads_the_temporal_latent_through_a_flattener():
-    """Labels that only the ECG's shape carries are read back from the default latent."""
+def test_a_probe_pipeline_reads_the_temporal_latent_through_a_flattener():
+    """Composition (frozen aligner -> Flattener -> classifier) fits and predicts; the
+    label is an easy one, so this checks the plumbing, not what alignment adds."""
     ecg, mcg = linear_pairs(64, seed=0)
     labels = np.arange(64) % 2
     ecg[labels == 1, :, 20:30] += 0.5  # a "ST shift" on every lead of the positives

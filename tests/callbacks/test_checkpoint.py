@@ -132,3 +132,23 @@ def test_bad_parameters_are_refused_before_training(tmp_path, params, error, mat
     callback = TrainingCheckpoint(**{"dirname": tmp_path, **params})
     with pytest.raises(error, match=match):
         make_pretrainer([callback]).fit(make_data())
+
+
+def test_another_alignment_loss_than_the_checkpoint_is_refused(tmp_path):
+    """The loss's weights are part of what a checkpoint continues (its architecture)."""
+    from sklearn_ecgmcg import CrossModalAligner
+
+    rng = np.random.default_rng(0)
+    ecg = rng.standard_normal((32, 2, 40)).astype(np.float32)
+    mcg = 20 * rng.standard_normal((32, 4, 40)).astype(np.float32)
+
+    def fit(**params):
+        return CrossModalAligner(sfreq=100.0, max_epochs=1, batch_size=16, device="cpu",
+                                 random_state=0, callbacks=[TrainingCheckpoint(tmp_path)],
+                                 **params).fit(ecg, mcg)
+
+    fit()
+    with pytest.raises(ValueError, match="other .*architecture.*nothing was loaded"):
+        fit(dual_weight=1.0)
+    with pytest.raises(ValueError, match="other .*architecture.*nothing was loaded"):
+        fit(reconstruction_weight=2.0)

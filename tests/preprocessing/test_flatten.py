@@ -15,3 +15,9 @@ def test_flattener_is_a_channel_major_reshape_that_copies():
     np.testing.assert_array_equal(Flattener().transform(X[:, 0]), X[:, 0])
     with pytest.raises(ValueError):
         Flattener().fit(np.full((2, 3, 4), np.nan))
+
+
+def test_flattener_takes_wide_latents():
+    """A fused latent of a few hundred features is not mistaken for channels-last data."""
+    latent = np.zeros((4, 448, 100), dtype=np.float32)
+    assert Flattener().fit_transform(latent).shape == (4, 448 * 100)
