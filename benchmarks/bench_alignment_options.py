@@ -79,8 +79,8 @@ def scores(pipe, data, train, test, stage1):
     """R², top-1 retrieval and 50-label probe AUROCs of one fitted pipeline (and baselines)."""
     r2 = mv.r2(data.mcg_clean[test], pipe.predict(data.ecg[test]))
     top1 = mv.retrieval(pipe, data, train, test)
-    probes = mv.diagnosis(mv.diagnosis_features(pipe, data, stage1), data, train, test,
-                          labels=(50,))
+    probes, _ = mv.diagnosis(mv.diagnosis_features(pipe, data, stage1), data, train, test,
+                             labels=(50,))
     method = {"R²": r2, "retrieval top-1": top1["aligner (default), pooled latents"],
               "ischaemia AUROC": probes[ECG_LATENT]["ischaemia", 50],
               "MI AUROC": probes[ECG_LATENT]["MI", 50]}
