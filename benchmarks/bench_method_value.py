@@ -538,7 +538,7 @@ def main():
 def write_report(args, sections, start):
     command = "python benchmarks/bench_method_value.py " + " ".join(
         f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
-        for k, v in vars(args).items())
+        for k, v in vars(args).items() if v is not None)
     header = [
         "# The method against the linear baselines (`benchmarks/bench_method_value.py`)", "",
         f"{datetime.date.today()}, {platform.machine()}, {os.cpu_count()} CPU cores (shared), "
