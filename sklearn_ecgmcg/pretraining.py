@@ -119,10 +119,10 @@ class ContrastivePretrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, B
         sample and epoch), and the encoder is built for that length. The default,
         1250, is 2.5 s at 500 Hz (use 250 for 100 Hz records); inputs no longer than
         ``crop_length`` (beats) are used whole. :meth:`transform` then accepts
-        records of any length ``>= crop_length`` and embeds each as the mean of the encoder's embeddings
-        of ``ceil(n_times / crop_length)`` evenly spaced crops covering the record
-        (no overlap when ``crop_length`` divides ``n_times``). None trains and
-        embeds whole inputs of the length seen at ``fit``.
+        records of any length ``>= crop_length`` and embeds each as the mean of the
+        encoder's embeddings of ``ceil(n_times / crop_length)`` evenly spaced crops
+        covering the record (no overlap when ``crop_length`` divides ``n_times``).
+        None trains and embeds whole inputs of the length seen at ``fit``.
     num_workers : int, default=0
         DataLoader worker processes that read and crop samples when the input is
         read on demand (a memory map, an :class:`~sklearn_ecgmcg.datasets.ECGCorpus`)

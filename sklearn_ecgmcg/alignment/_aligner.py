@@ -419,12 +419,14 @@ class CrossModalAligner(
         return subject_codes(groups, n_samples)
 
     def _window_bounds(self):
-        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
-        return window_fractions(windows, self.tmin, self.sfreq, self.n_times_in_)
+        return window_fractions(self._windows(), self.tmin, self.sfreq, self.n_times_in_)
+
+    def _windows(self):
+        return DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
 
     def _phase_bounds(self):
         """The QRS and ST-T windows of ``local_windows`` as fractions of the MCG beat."""
-        windows = DEFAULT_LOCAL_WINDOWS if self.local_windows is None else self.local_windows
+        windows = self._windows()
         missing = [name for name in DUAL_PHASES if name not in windows]
         if missing:
             raise ValueError(
