@@ -287,34 +287,30 @@ def paired_auroc_gaps(kept, data, test, pairs, n_labelled=50, n_boot=300, seed=0
     """Markdown rows: AUROC(a) - AUROC(b), mean over the paired draws, with a 95 %
     bootstrap interval over test subjects (the probes stay fitted; test subjects are
     resampled)."""
-    groups = data.groups[test]
-    rows_of = [np.flatnonzero(groups == s) for s in np.unique(groups)]
-    rng = np.random.default_rng(seed)
-    picks = [np.concatenate([rows_of[i] for i in rng.integers(len(rows_of), size=len(rows_of))])
-             for _ in range(n_boot)]
     lines = []
     for a, b in pairs:
         cells = []
         for task, positive in diagnosis_tasks(data).items():
-            y = np.isin(data.target[test], positive)
-            draws = [(sa, sb)
+            draws = [np.stack([sa, sb], axis=1)
                      for sa, sb in zip(kept[a][task, n_labelled], kept[b][task, n_labelled])
                      if sa is not None and sb is not None]
-
-            def gap(rows):
-                if y[rows].all() or not y[rows].any():
-                    return np.nan
-                return np.mean([roc_auc_score(y[rows], sa[rows]) - roc_auc_score(y[rows], sb[rows])
-                                for sa, sb in draws])
-
             if not draws:
                 cells.append("–")
                 continue
-            boots = np.array([gap(rows) for rows in picks])
-            low, high = np.nanpercentile(boots, [2.5, 97.5])
-            cells.append(f"{gap(np.arange(len(y))):+.3f} [{low:+.3f}, {high:+.3f}]")
+            gap, (low, high) = subject_bootstrap(
+                mean_auroc_gap, np.isin(data.target[test], positive), np.stack(draws, axis=1),
+                data.groups[test], np.random.default_rng(seed), n_boot=n_boot)
+            cells.append(f"{gap:+.3f} [{low:+.3f}, {high:+.3f}]")
         lines.append(f"| {a} minus {b} | " + " | ".join(cells) + " |")
     return lines
+
+
+def mean_auroc_gap(y, scores):
+    """Mean over draws of AUROC(a) - AUROC(b); ``scores`` (n_samples, n_draws, 2)."""
+    if y.all() or not y.any():
+        return np.nan  # a resample with one class only: skipped by the bootstrap
+    return np.mean([roc_auc_score(y, draw[:, 0]) - roc_auc_score(y, draw[:, 1])
+                    for draw in scores.transpose(1, 0, 2)])
 
 
 def stage1_encoder(data, train, args):
