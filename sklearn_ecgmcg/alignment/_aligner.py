@@ -536,7 +536,8 @@ class CrossModalAligner(
 
     @property
     def _n_features_out(self):
-        return self.embedding_dim
+        # Names the latent's axis 1: the ECG feature map's channels with latent="temporal".
+        return self._latent_width(["ecg_tower"])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

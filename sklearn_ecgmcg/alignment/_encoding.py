@@ -38,6 +38,11 @@ class SharedLatentMixin:
         z_mcg : ndarray of float32, shape (n_samples, embedding_dim)
             L2-normalised MCG latent (or feature map), returned as ``(z_ecg, z_mcg)``
             when ``y`` is given.
+
+        Notes
+        -----
+        ``get_feature_names_out()`` names axis 1 of ``z_ecg``: the embedding's
+        dimensions, or the feature map's channels (each a time series).
         """
         if y is None:
             return self.encode(ecg=X)
@@ -86,6 +91,16 @@ class SharedLatentMixin:
             return np.concatenate(latents, axis=1)
         # The normalised sum is the normalised mean, without stacking the two latents.
         return unit_rows(unit_rows(latents[0]) + unit_rows(latents[1]))
+
+    def _latent_width(self, modalities):
+        """Size of axis 1 of ``encode``'s latent of ``modalities`` (tower names): the
+        feature-map channels of each tower with ``latent="temporal"`` (stacked), else
+        ``embedding_dim``."""
+        check_is_fitted(self, "net_")
+        if self.latent != "temporal":
+            return self.embedding_dim
+        module = self.net_.module_
+        return sum(getattr(module, tower).encoder.n_features for tower in modalities)
 
     def _latent_module(self, tower, temporal):
         """The tower itself (pooled latent), or its feature map on the MCG's time samples

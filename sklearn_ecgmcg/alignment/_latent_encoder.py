@@ -127,7 +127,8 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             L2-normalised latent (fused for ``"both"``); with the aligner's
             ``latent="temporal"`` (its default), the feature map ``(n_samples,
             n_features, n_mcg_times)``, both towers' stacked for ``"both"``
-            (:meth:`CrossModalAligner.encode`).
+            (:meth:`CrossModalAligner.encode`). ``get_feature_names_out()`` names
+            its axis 1.
         """
         check_is_fitted(self, "n_features_in_")
         aligner = self._fitted_aligner()
@@ -181,7 +182,8 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     @property
     def _n_features_out(self):
-        return self._fitted_aligner().embedding_dim
+        towers = {"ecg": ["ecg_tower"], "mcg": ["mcg_tower"], "both": ["ecg_tower", "mcg_tower"]}
+        return self._fitted_aligner()._latent_width(towers[self.modality])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,7 +12,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentProjector
+from sklearn_ecgmcg import ContrastivePretrainer, CrossModalAligner, LatentEncoder, LatentProjector
 from sklearn_ecgmcg.metrics import make_retrieval_scorer, retrieval_accuracy
 from sklearn_ecgmcg.nn import clip_loss, info_nce_loss, local_clip_loss
 from _settings import RESNET_TOWERS
@@ -174,6 +174,12 @@ def test_temporal_latent_is_the_virtual_leads_and_decodes_the_mcg():
     # Both: the two feature maps stacked along the feature axis.
     np.testing.assert_array_equal(aligner.encode(ecg=ecg_test, mcg=mcg_test),
                                   np.concatenate([z_ecg, z_mcg], axis=1))
+    # Feature names label axis 1, the feature-map channels, not the pooled embedding.
+    assert list(aligner.get_feature_names_out()) == [f"crossmodalaligner{i}" for i in range(3)]
+    both = np.concatenate([ecg_test, mcg_test], axis=1)
+    for modality, X, width in [("mcg", mcg_test, 3), ("both", both, 6)]:
+        encoder = LatentEncoder(aligner, modality=modality).fit(X)
+        assert len(encoder.get_feature_names_out()) == encoder.transform(X).shape[1] == width
 
 
 def test_untrained_towers_are_at_chance(pairs):
